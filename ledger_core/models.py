@@ -1,0 +1,349 @@
+"""The ledger's facts: every record type as a small, immutable pydantic model.
+
+Entries are append-only facts on one of the eight ledger lines. Workflows, regions and
+incidents are the things those facts are about; they change state, but each state change
+is validated by a pure function (see ``lifecycle.py``) and returns a new object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from ulid import ULID
+
+SCHEMA_VERSION = 1
+
+
+def new_id() -> str:
+    """A sortable, collision-free id: several processes write at once, so no counters."""
+    return str(ULID())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Line(StrEnum):
+    """The eight ledger lines (DESIGN.md)."""
+
+    INFERENCE = "inference"
+    CONTEXT_PREP = "context_prep"
+    REVIEW = "review"
+    REWORK = "rework"
+    ESCAPED_DEFECTS = "escaped_defects"
+    EVALUATION = "evaluation"
+    GOVERNANCE = "governance"
+    INSTITUTIONAL_MEMORY = "institutional_memory"
+
+
+class WorkflowState(StrEnum):
+    OPEN = "open"
+    IN_REVIEW = "in_review"
+    MERGED = "merged"
+    VERIFIED = "verified"
+    ABANDONED = "abandoned"
+
+
+class RegionState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    REWORK = "rework"
+    SUPERSEDED = "superseded"
+
+
+class SpecSignal(StrEnum):
+    """The five signals of a well-posed request; a workflow's spec clarity is how many it had."""
+
+    SPEC = "spec"
+    CONSTRAINTS = "constraints"
+    INTERFACES = "interfaces"
+    CRITERIA = "criteria"
+    VERIFICATION = "verification"
+
+
+Money = Annotated[Decimal, Field(max_digits=None)]
+NonNegInt = Annotated[int, Field(ge=0)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+
+
+class Tokens(Frozen):
+    """Token counts of one or more model calls, by kind. ``input`` excludes cache tokens."""
+
+    input: int = 0
+    output: int = 0
+    cache_write_5m: int = 0
+    cache_write_1h: int = 0
+    cache_read: int = 0
+
+    @property
+    def cache_write(self) -> int:
+        return self.cache_write_5m + self.cache_write_1h
+
+    @property
+    def total(self) -> int:
+        return self.input + self.output + self.cache_write + self.cache_read
+
+    def negated(self) -> Tokens:
+        return Tokens(
+            input=-self.input,
+            output=-self.output,
+            cache_write_5m=-self.cache_write_5m,
+            cache_write_1h=-self.cache_write_1h,
+            cache_read=-self.cache_read,
+        )
+
+    def has_negative(self) -> bool:
+        return min(self.input, self.output, self.cache_write_5m, self.cache_write_1h, self.cache_read) < 0
+
+    def __add__(self, other: Tokens) -> Tokens:
+        return Tokens(
+            input=self.input + other.input,
+            output=self.output + other.output,
+            cache_write_5m=self.cache_write_5m + other.cache_write_5m,
+            cache_write_1h=self.cache_write_1h + other.cache_write_1h,
+            cache_read=self.cache_read + other.cache_read,
+        )
+
+
+class EntryDraft(Frozen):
+    """What a caller knows about a fact before the store accepts it.
+
+    ``source`` + ``source_ref`` is the idempotency key: the store keeps the first entry with a
+    given key and reports later ones as duplicates. Quantities may be negative only on a
+    reversing entry (``reverses`` set), which is how corrections are made.
+    """
+
+    ts: datetime = Field(default_factory=utcnow)
+    workflow: str = Field(min_length=1)
+    line: Line
+    kind: str = Field(default="manual", min_length=1)
+    tokens: Tokens | None = None
+    minutes: Decimal = Decimal(0)
+    count: int = 0
+    cost_usd: Money = Decimal(0)
+    unpriced: bool = False
+    model: str | None = None
+    price_version: str | None = None
+    actor: str | None = None
+    role: str | None = None
+    source: str = "manual"
+    source_ref: str | None = None
+    session: str | None = None
+    region: str | None = None
+    reverses: str | None = None
+    note: str | None = None
+    attrs: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("ts")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+    @model_validator(mode="after")
+    def _non_negative_unless_reversal(self) -> EntryDraft:
+        # Only a reversing entry (a correction) may carry negative quantities.
+        if self.reverses:
+            return self
+        for name in ("minutes", "count", "cost_usd"):
+            value = getattr(self, name)
+            if value < 0:
+                raise ValueError(f"{name} must not be negative (got {value})")
+        if self.tokens is not None and self.tokens.has_negative():
+            raise ValueError("token counts must not be negative")
+        return self
+
+    @property
+    def idempotency_key(self) -> str | None:
+        return f"{self.source}\x1f{self.source_ref}" if self.source_ref else None
+
+
+class Entry(EntryDraft):
+    """One immutable fact on the ledger, as stored: with its id and place in the hash chain."""
+
+    id: str
+    seq: int = Field(ge=0)
+    recorded_at: datetime
+    prev_hash: str
+    hash: str
+
+    def body(self) -> dict[str, Any]:
+        """The hashed content: everything but the chain fields themselves."""
+        return self.model_dump(mode="json", exclude={"hash", "prev_hash"})
+
+    @staticmethod
+    def compute_hash(prev_hash: str, body: dict[str, Any]) -> str:
+        payload = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+        return hashlib.sha256(prev_hash.encode() + b"\n" + payload).hexdigest()
+
+
+GENESIS_HASH = "0" * 64
+
+
+def reversal_of(entry: Entry, *, actor: str | None = None, note: str | None = None) -> EntryDraft:
+    """The entry that nets ``entry`` to zero: same line and workflow, negated quantities."""
+    return EntryDraft.model_validate(
+        {
+            "ts": utcnow(),
+            "workflow": entry.workflow,
+            "line": entry.line,
+            "kind": entry.kind,
+            "tokens": entry.tokens.negated() if entry.tokens else None,
+            "minutes": -entry.minutes,
+            "count": -entry.count,
+            "cost_usd": -entry.cost_usd,
+            "unpriced": entry.unpriced,
+            "model": entry.model,
+            "price_version": entry.price_version,
+            "actor": actor or entry.actor,
+            "role": entry.role,
+            "source": "correction",
+            "source_ref": f"reverse:{entry.id}",
+            "session": entry.session,
+            "region": entry.region,
+            "reverses": entry.id,
+            "note": note,
+            "attrs": {},
+        }
+    )
+
+
+class Evidence(Frozen):
+    """What a verification was checked against: something more durable than an opinion."""
+
+    kind: Literal["ci", "reviewer", "gate", "manual"] = "manual"
+    ref: str | None = None
+    reviewer: str | None = None
+    tests: tuple[str, ...] = ()
+    note: str | None = None
+
+
+class Transition(Frozen):
+    state: WorkflowState
+    at: datetime
+    actor: str | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+
+class SpecClarity(Frozen):
+    signals: frozenset[SpecSignal] = frozenset()
+    set_at: datetime | None = None
+
+    @property
+    def score(self) -> int:
+        return len(self.signals)
+
+
+class Workflow(Frozen):
+    """One unit of work from approved request to verified outcome."""
+
+    key: str = Field(min_length=1, max_length=200, pattern=r"^[^\s/\\][^\s]*$")
+    title: str | None = None
+    team: str | None = None
+    owner: str | None = None
+    value_usd: Money | None = None
+    state: WorkflowState = WorkflowState.OPEN
+    created_at: datetime = Field(default_factory=utcnow)
+    transitions: tuple[Transition, ...] = ()
+    evidence: Evidence | None = None
+    spec: SpecClarity | None = None
+    review_required: bool = False
+    repo: str | None = None
+    branch: str | None = None
+    attrs: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("value_usd")
+    @classmethod
+    def _value_non_negative(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value < 0:
+            raise ValueError("value must not be negative")
+        return value
+
+    def reached(self, state: WorkflowState) -> datetime | None:
+        """When the workflow (last) entered ``state``."""
+        for transition in reversed(self.transitions):
+            if transition.state == state:
+                return transition.at
+        return None
+
+    @property
+    def started_at(self) -> datetime:
+        return self.reached(WorkflowState.OPEN) or self.created_at
+
+    @property
+    def merged_at(self) -> datetime | None:
+        return self.reached(WorkflowState.MERGED)
+
+    @property
+    def verified_at(self) -> datetime | None:
+        return self.reached(WorkflowState.VERIFIED)
+
+    @property
+    def clarity(self) -> int | None:
+        return self.spec.score if self.spec is not None else None
+
+
+class Region(Frozen):
+    """A span of code an agent wrote. Text is never stored unless the team opted in."""
+
+    id: str = Field(default_factory=new_id)
+    workflow: str
+    path: str
+    start_line: NonNegInt
+    end_line: NonNegInt
+    content_hash: str
+    line_hashes: tuple[str, ...] = ()
+    original_text: str | None = None
+    text: str | None = None
+    agent: str = "unknown"
+    model: str | None = None
+    session: str | None = None
+    tool_use_id: str | None = None
+    tokens: NonNegInt = 0
+    cost_usd: Money = Decimal(0)
+    created_at: datetime = Field(default_factory=utcnow)
+    state: RegionState = RegionState.PENDING
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    reason: str | None = None
+    source: str = "hook"
+    attrs: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def lines(self) -> int:
+        return self.end_line - self.start_line + 1
+
+
+class Incident(Frozen):
+    """An escaped defect, linked to the workflows (and regions) that caused it."""
+
+    id: str = Field(default_factory=new_id)
+    workflows: tuple[str, ...] = Field(min_length=1)
+    regions: tuple[str, ...] = ()
+    link: str | None = None
+    title: str | None = None
+    severity: str | None = None
+    remediation_hours: Decimal = Field(default=Decimal(0), ge=0)
+    customer_impact: str | None = None
+    people: tuple[str, ...] = ()
+    opened_at: datetime = Field(default_factory=utcnow)
+    heuristic: bool = False
+    source: str = "manual"
+    source_ref: str | None = None

@@ -1,0 +1,1 @@
+"""The language server (pygls): agent-written regions in any LSP editor. Depends on ledger_core's public API only."""
