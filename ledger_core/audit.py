@@ -31,6 +31,8 @@ class AuditItem(BaseModel):
     cost_usd: Decimal
     entry_id: str
     unpriced: bool = False
+    region: str | None = None  # with minutes: lets the HTML audit show review time per region
+    minutes: Decimal = Decimal(0)
 
 
 class SessionSummary(BaseModel):
@@ -87,7 +89,7 @@ def _quantity(entry: Entry) -> str:
 def _item(entry: Entry) -> AuditItem:
     return AuditItem(
         ts=entry.ts, line=entry.line, kind=entry.kind, actor=entry.actor, quantity=_quantity(entry),
-        cost_usd=entry.cost_usd, entry_id=entry.id, unpriced=entry.unpriced,
+        cost_usd=entry.cost_usd, entry_id=entry.id, unpriced=entry.unpriced, region=entry.region, minutes=entry.minutes,
     )
 
 

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     allowed_models: dict[str, list[str]] = Field(default_factory=dict, description="path glob → models")
     workflow_map: dict[str, str] = Field(default_factory=dict, description="cwd/branch glob → workflow")
     ci_usd_per_minute: Decimal = Field(default=Decimal("0.008"), ge=0)
+    # delivery signals (issue 7): reviewer minutes per review depth, the verification gate, webhooks
+    review_depth_minutes: dict[str, Decimal] = Field(default_factory=lambda: {"light": Decimal(10), "standard": Decimal(30), "deep": Decimal(60)})
+    required_checks: list[str] = Field(default_factory=list, description="check names the gate needs green; empty = every reported check")
+    github_webhook_secret: str | None = None
+    incident_window_hours: Decimal = Field(default=Decimal(72), gt=0)
     lock_timeout: float = Field(default=30.0, gt=0)
 
     def rate_for(self, role: str | None = None, actor: str | None = None) -> tuple[str, Decimal]:

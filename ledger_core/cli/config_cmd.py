@@ -17,7 +17,7 @@ config_app = typer.Typer(help="Show or change settings (rates, review cap, sensi
 def show(ctx: typer.Context) -> None:
     """Print the effective settings (file, environment and options combined)."""
     app = ctx_of(ctx)
-    data = app.settings.model_dump(exclude={"token"})
+    data = app.settings.model_dump(exclude={"token", "github_webhook_secret"})
     data["config_file"] = str(app.config_path or default_config_path())
     print_json(data)
 

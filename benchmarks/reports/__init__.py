@@ -1,0 +1,1 @@
+"""Benchmarks of the HTML Ledger Audit and team report (``python -m benchmarks.reports``)."""

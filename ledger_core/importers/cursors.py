@@ -1,0 +1,147 @@
+"""Incremental reading of append-only JSONL files: how far each file was read, and its new lines.
+
+A cursor remembers per file its size, inode, the byte offset after the last complete line and
+a hash of that line. The next read starts at the offset, unless the file was rewritten or
+truncated (other inode, smaller size, or the remembered line is no longer where it was), in
+which case it is read again from the start. Importers are idempotent at the store level, so a
+re-read never double-counts. A last line without its newline is returned but not passed by
+the cursor: it may still be being written.
+
+All cursors of one source live in one key-value document (``store.kv_get/kv_set``), so an
+import of many files costs one store write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from ..store import Store
+
+NAMESPACE = "import-cursors"
+_TAIL = 4096  # bytes of the last line that are hashed: enough to tell a rewrite
+
+
+class Cursor(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    size: int = 0
+    inode: int = 0
+    offset: int = 0
+    line_no: int = 0  # lines before ``offset``, so skipped-line reports name real line numbers
+    tail_hash: str = ""
+
+
+@dataclass(frozen=True)
+class RawLine:
+    number: int  # 1-based line number in the file
+    offset: int  # byte offset of the line's start
+    data: bytes  # without the line end
+    complete: bool  # ended by a newline
+
+
+def _tail_hash(handle: Any, end: int) -> str:
+    start = max(0, end - _TAIL)
+    handle.seek(start)
+    return hashlib.blake2b(handle.read(end - start), digest_size=12).hexdigest()
+
+
+class CursorBook:
+    """The cursors of one source (e.g. ``claude-code``), loaded once and saved once."""
+
+    def __init__(self, store: Store, source: str) -> None:
+        self.store = store
+        self.source = source
+        raw = store.kv_get(NAMESPACE, source) or {}
+        self._cursors: dict[str, Cursor] = {}
+        for path, value in raw.items():
+            try:
+                self._cursors[path] = Cursor.model_validate(value)
+            except ValueError:
+                continue  # an unreadable cursor only costs a re-read
+        self._dirty = False
+
+    def get(self, path: Path) -> Cursor | None:
+        return self._cursors.get(str(path))
+
+    def put(self, path: Path, cursor: Cursor) -> None:
+        if self._cursors.get(str(path)) != cursor:
+            self._cursors[str(path)] = cursor
+            self._dirty = True
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        # Another import may have advanced other files meanwhile: merge, keeping the further cursor.
+        current = self.store.kv_get(NAMESPACE, self.source) or {}
+        for path, cursor in self._cursors.items():
+            theirs = current.get(path)
+            if not theirs or theirs.get("inode") != cursor.inode or theirs.get("offset", 0) <= cursor.offset:
+                current[path] = cursor.model_dump()
+        self.store.kv_set(NAMESPACE, self.source, current)
+        self._dirty = False
+
+
+def unchanged(path: Path, cursor: Cursor | None) -> bool:
+    """True when nothing was appended since ``cursor`` (cheap: one stat)."""
+    if cursor is None:
+        return False
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return stat.st_ino == cursor.inode and stat.st_size == cursor.offset
+
+
+def read_new(path: Path, cursor: Cursor | None) -> tuple[list[RawLine], Cursor, bool]:
+    """The lines of ``path`` after ``cursor``, the cursor after them, and whether the file was
+    read from the start because it was rewritten or truncated since."""
+    with open(path, "rb") as handle:
+        stat = os.fstat(handle.fileno())
+        restarted = False
+        start, line_no = 0, 0
+        if cursor is not None and cursor.offset:
+            same = (
+                stat.st_ino == cursor.inode
+                and stat.st_size >= cursor.offset
+                and _tail_hash(handle, cursor.offset) == cursor.tail_hash
+            )
+            if same:
+                start, line_no = cursor.offset, cursor.line_no
+            else:
+                restarted = True
+        handle.seek(start)
+        data = handle.read()
+        lines: list[RawLine] = []
+        position = 0
+        end_of_complete = start
+        while position < len(data):
+            newline = data.find(b"\n", position)
+            line_no += 1
+            if newline == -1:
+                lines.append(RawLine(line_no, start + position, data[position:], False))
+                line_no -= 1  # not passed by the cursor
+                break
+            lines.append(RawLine(line_no, start + position, data[position:newline], True))
+            position = newline + 1
+            end_of_complete = start + position
+        tail = _tail_hash(handle, end_of_complete) if end_of_complete else ""
+    new_cursor = Cursor(size=stat.st_size, inode=stat.st_ino, offset=end_of_complete, line_no=line_no, tail_hash=tail)
+    return lines, new_cursor, restarted
+
+
+def iter_jsonl_files(roots: list[Path]) -> Iterator[Path]:
+    """Every ``*.jsonl`` file under ``roots`` (a root may itself be a file), sorted by path."""
+    found: set[Path] = set()
+    for root in roots:
+        if root.is_file():
+            found.add(root)
+        elif root.is_dir():
+            found.update(p for p in root.rglob("*.jsonl") if p.is_file())
+    yield from sorted(found, key=str)

@@ -1,0 +1,407 @@
+"""The PostgreSQL store: the team ledger behind ``opledger serve`` (psycopg 3 + psycopg-pool).
+
+The database enforces what the embedded store enforces with file locks: one append batch is
+one transaction that locks the chain head row, so the hash chain has a single writer at a
+time across every service replica; idempotency keys are a unique constraint. Entries are
+kept twice over, on purpose: narrow typed columns for report queries and the exact hashed
+document (see ``migrations/0001_initial.sql``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from importlib import resources
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import orjson
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+from pydantic import TypeAdapter
+
+from ..errors import NotFound, StoreError, UnknownWorkflow
+from ..lifecycle import apply_transition
+from ..models import Entry, EntryDraft, Evidence, Incident, Region, Workflow, WorkflowState, new_id, utcnow
+from .base import AppendResult, ChainProblem, VerifyReport
+
+_ENTRIES = TypeAdapter(list[Entry])
+_DATETIME = TypeAdapter(datetime)
+_LOCK_MIGRATIONS = 0x6F706C6564676572  # "opledger": one migrator at a time
+_ENTRY_COLUMNS = (
+    "seq", "id", "ts", "workflow", "line", "kind", "cost_usd", "minutes", "count", "tok_input", "tok_output",
+    "tok_cw5m", "tok_cw1h", "tok_read", "unpriced", "reversal", "session", "source", "source_ref", "hash",
+)
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and ``location``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration file, in order."""
+    found = []
+    for item in resources.files("ledger_core.store.migrations").iterdir():
+        if item.name.endswith(".sql"):
+            number, _, rest = item.name.partition("_")
+            found.append((int(number), rest.removesuffix(".sql"), item.read_text("utf-8")))
+    return sorted(found)
+
+
+def upgrade(url: str) -> list[str]:
+    """Apply the migrations this database lacks; returns the names applied (empty if current)."""
+    applied_now = []
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_MIGRATIONS,))
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS opledger_schema"
+                    " (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+                )
+                done = {row[0] for row in conn.execute("SELECT version FROM opledger_schema")}
+                for version, name, sql in migrations():
+                    if version in done:
+                        continue
+                    conn.execute(sql)
+                    conn.execute("INSERT INTO opledger_schema (version, name) VALUES (%s, %s)", (version, name))
+                    applied_now.append(f"{version:04d}_{name}")
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot upgrade database {redacted(url)}: {exc}") from exc
+    return applied_now
+
+
+def _doc(text: str | bytes | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+class PostgresStore:
+    """``Store`` over one PostgreSQL database. Thread-safe: a pool hands out connections."""
+
+    def __init__(self, location: str, *, min_size: int = 1, max_size: int = 8, timeout: float = 30.0, **_: Any) -> None:
+        self.url = location
+        self.location = redacted(location)
+        self._pool = ConnectionPool(
+            location, min_size=min_size, max_size=max_size, timeout=timeout, open=False,
+            kwargs={"autocommit": True}, name="opledger",
+        )
+        try:
+            self._pool.open(wait=True, timeout=timeout)
+        except PoolTimeout as exc:
+            self._pool.close()
+            raise StoreError(f"cannot connect to database {self.location}") from exc
+        self._check_schema()
+
+    def _check_schema(self) -> None:
+        latest = migrations()[-1][0]
+        with self._conn() as conn:
+            try:
+                row = conn.execute("SELECT max(version) FROM opledger_schema").fetchone()
+            except psycopg.errors.UndefinedTable:
+                row = (None,)
+        if row[0] is None or row[0] < latest:
+            self.close()
+            raise StoreError(f"database {self.location} is not at schema {latest}; run `opledger db upgrade --db URL`")
+        if row[0] > latest:
+            self.close()
+            raise StoreError(f"database {self.location} has schema {row[0]}, newer than this opledger ({latest}); upgrade opledger")
+
+    @contextmanager
+    def _conn(self) -> Iterator[psycopg.Connection]:
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise StoreError(f"no database connection to {self.location} became free in time") from exc
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"database {self.location} failed: {exc}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[psycopg.Connection]:
+        """One write transaction; the change counter moves after it commits."""
+        with self._conn() as conn:
+            with conn.transaction():
+                yield conn
+            conn.execute("SELECT nextval('ledger_changes')")
+
+    # ------------------------------------------------------------------ entries
+    def append(self, drafts: Sequence[EntryDraft]) -> AppendResult:
+        if not drafts:
+            return AppendResult()
+        keyed = [(d.source, d.source_ref) for d in drafts if d.source_ref]
+        with self._write() as conn:
+            next_seq, prev_hash = conn.execute("SELECT next_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE").fetchone()
+            known: dict[tuple[str, str], str] = {}
+            if keyed:
+                rows = conn.execute(
+                    "SELECT e.source, e.source_ref, e.id FROM entries e"
+                    " JOIN unnest(%s::text[], %s::text[]) AS k(source, ref) ON e.source = k.source AND e.source_ref = k.ref",
+                    ([k[0] for k in keyed], [k[1] for k in keyed]),
+                ).fetchall()
+                known = {(s, r): i for s, r, i in rows}
+            now_dt = utcnow()
+            now = _DATETIME.dump_python(now_dt, mode="json")
+            stored, duplicates, rows, docs = [], [], [], []
+            for draft in drafts:
+                key = (draft.source, draft.source_ref) if draft.source_ref else None
+                if key is not None and key in known:
+                    duplicates.append(known[key])
+                    continue
+                entry_id = new_id()
+                body = draft.model_dump(mode="json") | {"id": entry_id, "seq": next_seq, "recorded_at": now}
+                digest = Entry.compute_hash(prev_hash, body)
+                docs.append((next_seq, orjson.dumps(body | {"prev_hash": prev_hash, "hash": digest}).decode()))
+                tokens = draft.tokens
+                rows.append((
+                    next_seq, entry_id, draft.ts, draft.workflow, draft.line.value, draft.kind, draft.cost_usd, draft.minutes,
+                    draft.count, tokens.input if tokens else 0, tokens.output if tokens else 0,
+                    tokens.cache_write_5m if tokens else 0, tokens.cache_write_1h if tokens else 0,
+                    tokens.cache_read if tokens else 0, draft.unpriced, draft.reverses is not None, draft.session,
+                    draft.source, draft.source_ref, digest,
+                ))
+                stored.append(Entry.model_construct(
+                    **dict(draft), id=entry_id, seq=next_seq, recorded_at=now_dt, prev_hash=prev_hash, hash=digest
+                ))
+                if key is not None:
+                    known[key] = entry_id
+                prev_hash = digest
+                next_seq += 1
+            if rows:
+                with conn.cursor() as cur:
+                    with cur.copy(f"COPY entries ({', '.join(_ENTRY_COLUMNS)}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                    with cur.copy("COPY entry_docs (seq, doc) FROM STDIN") as copy:
+                        for row in docs:
+                            copy.write_row(row)
+                conn.execute("UPDATE chain_head SET next_seq = %s, hash = %s WHERE id = 1", (next_seq, prev_hash))
+        return AppendResult(stored=tuple(stored), duplicates=tuple(duplicates))
+
+    def _load(self, sql: str, params: Sequence[Any] = ()) -> list[Entry]:
+        with self._conn() as conn:
+            texts = [row[0] for row in conn.execute(sql, params)]
+        if not texts:
+            return []
+        return _ENTRIES.validate_json("[" + ",".join(texts) + "]")
+
+    def entries(self, *, workflow: str | None = None, since: datetime | None = None, until: datetime | None = None) -> list[Entry]:
+        where, params = [], []
+        for clause, value in (("e.workflow = %s", workflow), ("e.ts >= %s", since), ("e.ts < %s", until)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        condition = f"WHERE {' AND '.join(where)}" if where else ""
+        return self._load(f"SELECT d.doc::text FROM entries e JOIN entry_docs d USING (seq) {condition} ORDER BY e.seq", params)
+
+    def get_entry(self, entry_id: str) -> Entry:
+        found = self._load("SELECT d.doc::text FROM entries e JOIN entry_docs d USING (seq) WHERE e.id = %s", (entry_id,))
+        if not found:
+            raise NotFound(f"no entry {entry_id!r} in store {self.location}")
+        return found[0]
+
+    def verify(self) -> VerifyReport:
+        from ..integrity import verify_chain
+
+        with self._conn() as conn, conn.transaction():
+            head_seq, head_hash = conn.execute("SELECT next_seq, hash FROM chain_head WHERE id = 1").fetchone()
+            report = verify_chain(self._doc_batches(conn), location=self.location)
+            mismatched = conn.execute(
+                "SELECT e.seq, e.id FROM entries e JOIN entry_docs d USING (seq)"
+                " WHERE e.id <> d.doc->>'id' OR e.workflow <> d.doc->>'workflow' OR e.line <> d.doc->>'line'"
+                " OR e.kind <> d.doc->>'kind' OR e.cost_usd <> (d.doc->>'cost_usd')::numeric OR e.hash <> d.doc->>'hash'"
+                " OR e.minutes <> (d.doc->>'minutes')::numeric OR e.count <> (d.doc->>'count')::bigint"
+                " OR e.ts <> (d.doc->>'ts')::timestamptz ORDER BY e.seq LIMIT 1"
+            ).fetchone()
+        problems = list(report.problems)
+        if report.ok and (report.entries != head_seq or report.head != head_hash):
+            problems.append(ChainProblem(
+                seq=report.entries, entry_id=None, kind="deletion", where=f"{self.location} chain head",
+                detail=f"the chain head records {head_seq} entries ending in {head_hash[:12]}…, but {report.entries} are stored",
+            ))
+        if mismatched is not None:
+            problems.append(ChainProblem(
+                seq=mismatched[0], entry_id=mismatched[1], kind="edit", where=f"{self.location} entries table",
+                detail="the report columns of this entry differ from its hashed document (edited after it was recorded)",
+            ))
+        return VerifyReport(entries=report.entries, head=report.head, problems=tuple(problems))
+
+    def _doc_batches(self, conn: psycopg.Connection, size: int = 5000) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        with conn.cursor(name="opledger_verify") as cur:
+            cur.itersize = size
+            cur.execute("SELECT doc::text FROM entry_docs ORDER BY seq")
+            while batch := cur.fetchmany(size):
+                docs = [orjson.loads(row[0]) for row in batch]
+                yield f"{self.location} seq {docs[0].get('seq')}..{docs[-1].get('seq')}", docs
+
+    # ------------------------------------------------------------------ workflows
+    def put_workflow(self, workflow: Workflow, *, create_only: bool = False) -> Workflow:
+        doc = workflow.model_dump_json()
+        with self._write() as conn:
+            if create_only:
+                inserted = conn.execute(
+                    "INSERT INTO workflows (key, team, created_at, doc) VALUES (%s, %s, %s, %s)"
+                    " ON CONFLICT (key) DO NOTHING RETURNING key",
+                    (workflow.key, workflow.team, workflow.created_at, doc),
+                ).fetchone()
+                if inserted is None:
+                    row = conn.execute("SELECT doc::text FROM workflows WHERE key = %s", (workflow.key,)).fetchone()
+                    return Workflow.model_validate_json(row[0])
+                return workflow
+            conn.execute(
+                "INSERT INTO workflows (key, team, created_at, doc) VALUES (%s, %s, %s, %s) ON CONFLICT (key)"
+                " DO UPDATE SET team = excluded.team, created_at = excluded.created_at, doc = excluded.doc",
+                (workflow.key, workflow.team, workflow.created_at, doc),
+            )
+        return workflow
+
+    def find_workflow(self, key: str) -> Workflow | None:
+        with self._conn() as conn:
+            row = conn.execute("SELECT doc::text FROM workflows WHERE key = %s", (key,)).fetchone()
+        return Workflow.model_validate_json(row[0]) if row else None
+
+    def get_workflow(self, key: str) -> Workflow:
+        found = self.find_workflow(key)
+        if found is None:
+            raise UnknownWorkflow(key)
+        return found
+
+    def workflows(self, *, team: str | None = None) -> list[Workflow]:
+        sql = "SELECT doc::text FROM workflows" + (" WHERE team = %s" if team is not None else "") + " ORDER BY created_at, key"
+        with self._conn() as conn:
+            rows = conn.execute(sql, (team,) if team is not None else ()).fetchall()
+        return [Workflow.model_validate_json(r[0]) for r in rows]
+
+    def transition_workflow(
+        self, key: str, to: WorkflowState, at: datetime, *, actor: str | None = None, evidence: Evidence | None = None
+    ) -> Workflow:
+        with self._write() as conn:
+            row = conn.execute("SELECT doc::text FROM workflows WHERE key = %s FOR UPDATE", (key,)).fetchone()
+            if row is None:
+                raise UnknownWorkflow(key)
+            workflow = Workflow.model_validate_json(row[0])
+            updated = apply_transition(workflow, to, at, actor=actor, evidence=evidence)
+            if updated is not workflow:
+                conn.execute("UPDATE workflows SET doc = %s WHERE key = %s", (updated.model_dump_json(), key))
+        return updated
+
+    # ------------------------------------------------------------------ regions
+    def put_regions(self, regions: Sequence[Region]) -> None:
+        if not regions:
+            return
+        with self._write() as conn, conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO regions (id, workflow, path, start_line, created_at, doc) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (id) DO UPDATE SET workflow = excluded.workflow, path = excluded.path,"
+                " start_line = excluded.start_line, created_at = excluded.created_at, doc = excluded.doc",
+                [(r.id, r.workflow, r.path, r.start_line, r.created_at, r.model_dump_json()) for r in regions],
+            )
+
+    def regions(self, *, path: str | None = None, workflow: str | None = None) -> list[Region]:
+        where, params = [], []
+        for clause, value in (("path = %s", path), ("workflow = %s", workflow)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        condition = f"WHERE {' AND '.join(where)}" if where else ""
+        with self._conn() as conn:
+            rows = conn.execute(f"SELECT doc::text FROM regions {condition} ORDER BY path, start_line, created_at", params).fetchall()
+        return [Region.model_validate_json(r[0]) for r in rows]
+
+    def get_region(self, region_id: str) -> Region:
+        with self._conn() as conn:
+            row = conn.execute("SELECT doc::text FROM regions WHERE id = %s", (region_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no region {region_id!r}")
+        return Region.model_validate_json(row[0])
+
+    # ------------------------------------------------------------------ incidents
+    def put_incident(self, incident: Incident) -> Incident:
+        values = (incident.id, incident.source, incident.source_ref, incident.opened_at, list(incident.workflows), incident.model_dump_json())
+        with self._write() as conn:
+            inserted = conn.execute(
+                "INSERT INTO incidents (id, source, source_ref, opened_at, workflows, doc) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                values,
+            ).fetchone()
+            if inserted is not None:
+                return incident
+            if incident.source_ref:
+                row = conn.execute(
+                    "SELECT doc::text FROM incidents WHERE source = %s AND source_ref = %s", (incident.source, incident.source_ref)
+                ).fetchone()
+                if row is not None:
+                    return Incident.model_validate_json(row[0])
+            conn.execute(
+                "UPDATE incidents SET source = %s, source_ref = %s, opened_at = %s, workflows = %s, doc = %s WHERE id = %s",
+                values[1:] + values[:1],
+            )
+        return incident
+
+    def incidents(self, *, workflow: str | None = None) -> list[Incident]:
+        sql = "SELECT doc::text FROM incidents" + (" WHERE workflows @> ARRAY[%s]" if workflow is not None else "") + " ORDER BY opened_at"
+        with self._conn() as conn:
+            rows = conn.execute(sql, (workflow,) if workflow is not None else ()).fetchall()
+        return [Incident.model_validate_json(r[0]) for r in rows]
+
+    # ------------------------------------------------------------------ key-value
+    def kv_get(self, namespace: str, key: str) -> Any | None:
+        with self._conn() as conn:
+            row = conn.execute("SELECT value::text FROM kv WHERE namespace = %s AND key = %s", (namespace, key)).fetchone()
+        return _doc(row[0]) if row else None
+
+    def kv_set(self, namespace: str, key: str, value: Any) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO kv (namespace, key, value) VALUES (%s, %s, %s)"
+                " ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
+                (namespace, key, orjson.dumps(value).decode()),
+            )
+
+    def kv_claim(self, namespace: str, key: str, value: Any = True) -> bool:
+        with self._write() as conn:
+            row = conn.execute(
+                "INSERT INTO kv (namespace, key, value) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
+                (namespace, key, orjson.dumps(value).decode()),
+            ).fetchone()
+        return row is not None
+
+    def kv_items(self, namespace: str, *, after: str | None = None, limit: int = 1000) -> list[tuple[str, Any]]:
+        """Keys and values of one namespace in key order (not part of ``Store``: listings for admins)."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT key, value::text FROM kv WHERE namespace = %s AND key > %s ORDER BY key LIMIT %s",
+                (namespace, after or "", limit),
+            ).fetchall()
+        return [(k, _doc(v)) for k, v in rows]
+
+    # ------------------------------------------------------------------ reports
+    def team_report(self, period, team: str | None = None):
+        """The team report, summed in the database (see ``pg_report``): exact, and fast on large ledgers."""
+        from .pg_report import summarised_report
+
+        with self._conn() as conn:
+            return summarised_report(conn, self, period, team)
+
+    # ------------------------------------------------------------------ misc
+    def version(self) -> str:
+        with self._conn() as conn:
+            last, called = conn.execute("SELECT last_value, is_called FROM ledger_changes").fetchone()
+        return str(last if called else 0)
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["PostgresStore", "migrations", "redacted", "upgrade"]
