@@ -197,7 +197,16 @@ def _money(value: Decimal | None) -> str:
 
 
 def _pct(value: Decimal | float | None) -> str:
-    return "—" if value is None else f"{float(value):.0%}"
+    if value is None:
+        return "—"
+    return "<1%" if 0 < float(value) < 0.005 else f"{float(value):.0%}"
+
+
+def _count_tick(value: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:,.1f}{suffix}".replace(".0" + suffix, suffix)
+    return f"{value:,.0f}"
 
 
 # ---------------------------------------------------------------- team report charts
@@ -225,11 +234,15 @@ def invoice_vs_full_cost_weekly(report: TeamReport) -> Chart:
     xs = range(len(weeks))
     ax.bar(xs, [_f(v) for v in full], width=0.7, color=FULL_COST_COLOUR, label="full cost")
     ax.bar(xs, [_f(v) for v in invoice], width=0.4, color=INVOICE_COLOUR, hatch="///", edgecolor="white", linewidth=0, label="model invoice")
+    if len(weeks) <= 16:
+        labels = [_pct(p.invoice_share) if p.invoice_share is not None else "" for p in report.trend]
+        ax.bar_label(ax.containers[0], labels=labels, padding=2, fontsize=7, color="#333333")
     ax.set_xticks(list(xs), [w.split("-")[-1] if len(weeks) > 1 else w for w in weeks])
-    ax.set_xlabel(f"ISO week ({weeks[0]} … {weeks[-1]})" if len(weeks) > 1 else "ISO week")
+    ax.set_xlabel(f"ISO week ({weeks[0]} … {weeks[-1]}); label = invoice share" if len(weeks) > 1 else "ISO week; label = invoice share")
     _usd_axis(ax.yaxis)
-    ax.legend(loc="upper left", ncols=2)
-    ax.set_title("Model invoice vs. full cost")
+    ax.margins(y=0.12)
+    fig.legend(loc="outside upper right", ncols=2)
+    fig.suptitle("Model invoice vs. full cost", x=0.02, ha="left", fontweight="bold", fontsize=10)
     return _with(chart, fig)
 
 
@@ -269,8 +282,7 @@ def outcome_trend(report: TeamReport) -> Chart:
     ax.set_xlabel("ISO week")
     _usd_axis(ax.yaxis)
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", ncols=2)
-    ax.set_title("Per verified outcome")
+    fig.legend(loc="outside upper right", ncols=2)
     return _with(chart, fig)
 
 
@@ -344,7 +356,7 @@ def costliest_workflows(report: TeamReport, limit: int = 10) -> Chart:
     )
     if not top:
         return chart
-    fig = _figure(7.0, 0.9 + 0.32 * len(top))
+    fig = _figure(11.0, 1.2 + 0.3 * len(top))
     ax = _axes(fig)
     ys = list(range(len(top)))[::-1]
     left = [0.0] * len(top)
@@ -357,7 +369,7 @@ def costliest_workflows(report: TeamReport, limit: int = 10) -> Chart:
     ax.set_yticks(ys, [_short(r.key) for r in top])
     _usd_axis(ax.xaxis)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", fontsize=7)
+    fig.legend(loc="outside lower center", ncols=8, fontsize=8)
     return _with(chart, fig)
 
 
@@ -416,7 +428,7 @@ def by_spec_clarity(report: TeamReport) -> Chart:
     left.set_title("cost per verified outcome")
     left.set_xlabel("spec clarity (signals of 5)")
     _usd_axis(left.yaxis)
-    right.bar(labels, [_f(b.rework_rate) for b in buckets], color=OKABE_ITO["orange"], hatch="..", edgecolor="white", linewidth=0)
+    right.bar(labels, [_f(b.rework_rate) for b in buckets], color=OKABE_ITO["orange"])
     right.set_title("rework rate")
     right.set_xlabel("spec clarity (signals of 5)")
     right.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -466,7 +478,7 @@ def tokens_by_kind(report: TeamReport) -> Chart:
     ys = list(range(len(kinds)))[::-1]
     ax.barh(ys, [v for _, v in kinds], color=OKABE_ITO["grey"], height=0.6)
     ax.set_yticks(ys, [k for k, _ in kinds])
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v / 1e6:.1f}M" if v >= 1e6 else f"{v / 1e3:.0f}k" if v >= 1e3 else f"{v:.0f}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _count_tick(v)))
     ax.grid(axis="y", visible=False)
     return _with(chart, fig)
 
@@ -503,7 +515,7 @@ def audit_timeline(audit: Audit) -> Chart:
     if not items and not milestones:
         return chart
     used = [line for line in Line if any(i.line == line for i in items)]
-    fig = _figure(7.5, 0.9 + 0.34 * max(len(used), 2))
+    fig = _figure(11.0, 1.2 + 0.34 * max(len(used), 2))
     ax = _axes(fig)
     rows = {line: n for n, line in enumerate(reversed(used))}
     biggest = max((abs(float(i.cost_usd)) for i in items), default=0.0) or 1.0

@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     review_minutes_cap: Decimal = Field(default=Decimal(60), gt=0)
     store_text: bool = False
     redact_patterns: list[str] = Field(default_factory=list)
+    retention: dict[str, dict[str, int]] = Field(default_factory=dict, description="line or 'default' → private field → days kept (ledger_core/retention.py)")
     sensitive_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_SENSITIVE_PATHS))
     docs_paths: list[str] = Field(default_factory=lambda: list(DEFAULT_DOCS_PATHS))
     allowed_models: dict[str, list[str]] = Field(default_factory=dict, description="path glob → models")

@@ -41,6 +41,7 @@ from .models import (
     utcnow,
 )
 from .pricing import price_minutes, price_tokens
+from .redaction import kept_text
 from .store import AppendResult, Store
 
 
@@ -223,7 +224,7 @@ def record(
             source_ref=source_ref,
             session=session,
             region=region,
-            note=note if settings.store_text else None,
+            note=kept_text(note, settings),
             attrs=attrs or {},
         )
     except ValidationError as exc:

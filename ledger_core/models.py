@@ -171,6 +171,22 @@ class EntryDraft(Frozen):
         return f"{self.source}\x1f{self.source_ref}" if self.source_ref else None
 
 
+# Fields a retention policy or ``forget`` may drop. The chain hashes a digest of each instead
+# of the value, so dropping one keeps every link valid (rule: ``ledger_core/integrity.py``).
+PRIVATE_FIELDS = ("actor", "note", "attrs")
+
+
+def field_digest(value: Any) -> str:
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+class Seal(Frozen):
+    """Which private fields of an entry were dropped: each field's digest, and the purges that did it."""
+
+    fields: dict[str, str]
+    by: tuple[str, ...]
+
+
 class Entry(EntryDraft):
     """One immutable fact on the ledger, as stored: with its id and place in the hash chain."""
 
@@ -179,6 +195,7 @@ class Entry(EntryDraft):
     recorded_at: datetime
     prev_hash: str
     hash: str
+    sealed: Seal | None = None
 
     def body(self) -> dict[str, Any]:
         """The hashed content: everything but the chain fields themselves."""
@@ -186,7 +203,10 @@ class Entry(EntryDraft):
 
     @staticmethod
     def compute_hash(prev_hash: str, body: dict[str, Any]) -> str:
-        payload = orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+        sealed = (body.get("sealed") or {}).get("fields") or {}
+        digests = {f: sealed[f] if f in sealed else field_digest(body.get(f)) for f in PRIVATE_FIELDS}
+        public = {k: v for k, v in body.items() if k not in PRIVATE_FIELDS and k != "sealed"}
+        payload = orjson.dumps(public | {"private": digests}, option=orjson.OPT_SORT_KEYS)
         return hashlib.sha256(prev_hash.encode() + b"\n" + payload).hexdigest()
 
 

@@ -18,6 +18,11 @@ class Deps:
     ledger: Settings
     slack: SlackSettings
 
+    def __deepcopy__(self, memo: dict) -> Deps:
+        # bolt deep-copies the context for lazy listeners; the store and settings are shared on
+        # purpose (one store handle per process), and a copied file lock would not lock anything.
+        return self
+
 
 def deps_of(context) -> Deps:
     return context[KEY]

@@ -82,21 +82,21 @@ def ledger(workflows: int = 1000, entries: int = 100_000, weeks: int = 12, seed:
             kind = "time"
             if i == 0 or roll < 0.6:
                 line, kind, model = Line.INFERENCE, "model_call", rnd.choice(MODELS)
-                tokens = Tokens(input=rnd.randint(200, 4000), output=rnd.randint(50, 2000), cache_read=rnd.randint(0, 60_000), cache_write_5m=rnd.randint(0, 8000))
+                tokens = Tokens(input=rnd.randint(500, 20_000), output=rnd.randint(100, 4000), cache_read=rnd.randint(0, 400_000), cache_write_5m=rnd.randint(0, 20_000))
                 cnt = 1
                 cost = Decimal(tokens.input * 3 + tokens.output * 15 + tokens.cache_read * 0.3 + tokens.cache_write_5m * 3.75) / Decimal(1_000_000)
             elif roll < 0.68:
-                line, minutes = Line.CONTEXT_PREP, Decimal(rnd.randint(5, 40))
+                line, minutes = Line.CONTEXT_PREP, Decimal(rnd.randint(2, 12))
             elif roll < 0.78:
-                line, minutes = Line.REVIEW, Decimal(rnd.randint(2, 30))
+                line, minutes = Line.REVIEW, Decimal(rnd.randint(1, 10))
             elif roll < 0.78 + bounce_odds:
-                line, kind, cnt, minutes = Line.REWORK, rnd.choice(("bounce", "rejected_diff", "retry")), 1, Decimal(rnd.randint(5, 45))
+                line, kind, cnt, minutes = Line.REWORK, rnd.choice(("bounce", "rejected_diff", "retry")), 1, Decimal(rnd.randint(2, 15))
             elif roll < 0.93:
                 line, kind, cnt, minutes = Line.EVALUATION, "ci_run", 1, Decimal(rnd.randint(1, 10))
             elif roll < 0.97:
-                line, minutes = Line.GOVERNANCE, Decimal(rnd.randint(1, 15))
+                line, minutes = Line.GOVERNANCE, Decimal(rnd.randint(1, 5))
             else:
-                line, kind, minutes = Line.INSTITUTIONAL_MEMORY, "docs", Decimal(rnd.randint(5, 30))
+                line, kind, minutes = Line.INSTITUTIONAL_MEMORY, "docs", Decimal(rnd.randint(2, 10))
             if minutes:
                 cost = minutes * Decimal("1.5")
             out_entries.append(_entry(len(out_entries), ts, key, line, kind, tokens, minutes, cnt, cost, model))

@@ -29,6 +29,8 @@ class AppContext:
         if self._store is None:
             settings = self.settings
             options = {"lock_timeout": settings.lock_timeout} if "://" not in settings.store else {}
+            if settings.store.startswith(("http://", "https://")) and settings.token:
+                options = {"token": settings.token}
             self._store = open_store(settings.store, **options)
         return self._store
 

@@ -134,6 +134,9 @@ class EmbeddedStore:
         self.location = str(self.root)
         self.lock_timeout = lock_timeout
         self._segment_cache: dict[str, tuple[tuple[int, int], list[Entry]]] = {}
+        # One lock object per store: filelock is re-entrant per object, so ``seal`` can append
+        # inside its own critical section.
+        self._lock = FileLock(self.root / ".lock", timeout=lock_timeout)
         self._open(create)
 
     # ------------------------------------------------------------------ layout
@@ -168,7 +171,7 @@ class EmbeddedStore:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        lock = FileLock(self.root / ".lock", timeout=self.lock_timeout)
+        lock = self._lock
         try:
             lock.acquire()
         except Timeout as exc:
@@ -375,6 +378,25 @@ class EmbeddedStore:
                 yield str(path), exc
                 continue
             yield str(path), docs
+
+    def seal(self, record: EntryDraft, changes: dict[str, dict[str, Any]]) -> Entry:
+        """Drop private fields of stored entries (retention, forget) and record that on the chain.
+
+        ``changes`` maps entry id → {field: value left in its place}; ``integrity.seal_doc`` keeps
+        each hash valid. The purge record is appended first, under the same lock, so a sealed
+        entry always names a purge that exists; a crash half-way leaves the rest for the next run.
+        """
+        from ..integrity import seal_doc
+
+        with self._locked():
+            purge = self.append([record]).stored[0]
+            for path in self._segments():
+                docs = self._read_segment_docs(path)
+                hits = {k: d for k, d in docs.items() if d.get("id") in changes}
+                if hits:
+                    docs.update({k: seal_doc(d, changes[d["id"]], by=purge.id) for k, d in hits.items()})
+                    write_atomic(path, orjson.dumps({"entries": docs}))
+        return purge
 
     # ------------------------------------------------------------------ workflows
     def _table(self, name: str) -> Table:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -21,7 +22,7 @@ import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 from pydantic import TypeAdapter
 
-from ..errors import NotFound, StoreError, UnknownWorkflow
+from ..errors import InvalidInput, NotFound, StoreError, UnknownWorkflow
 from ..lifecycle import apply_transition
 from ..models import Entry, EntryDraft, Evidence, Incident, Region, Workflow, WorkflowState, new_id, utcnow
 from .base import AppendResult, ChainProblem, VerifyReport
@@ -75,6 +76,28 @@ def upgrade(url: str) -> list[str]:
     except psycopg.Error as exc:
         raise StoreError(f"cannot upgrade database {redacted(url)}: {exc}") from exc
     return applied_now
+
+
+def _columns_match(doc: dict[str, Any], columns: tuple) -> bool:
+    entry_id, workflow, line, kind, cost, minutes, count, ts, digest = columns
+    try:
+        return (
+            (entry_id, workflow, line, kind, count, digest)
+            == (doc.get("id"), doc.get("workflow"), doc.get("line"), doc.get("kind"), doc.get("count"), doc.get("hash"))
+            and cost == Decimal(str(doc.get("cost_usd")))
+            and minutes == Decimal(str(doc.get("minutes")))
+            and ts == _DATETIME.validate_python(doc.get("ts"))
+        )
+    except (ArithmeticError, ValueError):
+        return False
+
+
+def _refuse_nul(draft: EntryDraft, index: int) -> None:
+    # PostgreSQL text cannot hold NUL; say so instead of failing inside COPY.
+    for name in ("workflow", "kind", "session", "source", "source_ref"):
+        value = getattr(draft, name)
+        if value is not None and "\x00" in value:
+            raise InvalidInput(f"entry {index}: {name} contains a NUL character, which the team database cannot store")
 
 
 def _doc(text: str | bytes | None) -> Any:
@@ -158,6 +181,7 @@ class PostgresStore:
                 digest = Entry.compute_hash(prev_hash, body)
                 docs.append((next_seq, orjson.dumps(body | {"prev_hash": prev_hash, "hash": digest}).decode()))
                 tokens = draft.tokens
+                _refuse_nul(draft, len(rows))
                 rows.append((
                     next_seq, entry_id, draft.ts, draft.workflow, draft.line.value, draft.kind, draft.cost_usd, draft.minutes,
                     draft.count, tokens.input if tokens else 0, tokens.output if tokens else 0,
@@ -208,35 +232,39 @@ class PostgresStore:
     def verify(self) -> VerifyReport:
         from ..integrity import verify_chain
 
+        edited: list[ChainProblem] = []
         with self._conn() as conn, conn.transaction():
             head_seq, head_hash = conn.execute("SELECT next_seq, hash FROM chain_head WHERE id = 1").fetchone()
-            report = verify_chain(self._doc_batches(conn), location=self.location)
-            mismatched = conn.execute(
-                "SELECT e.seq, e.id FROM entries e JOIN entry_docs d USING (seq)"
-                " WHERE e.id <> d.doc->>'id' OR e.workflow <> d.doc->>'workflow' OR e.line <> d.doc->>'line'"
-                " OR e.kind <> d.doc->>'kind' OR e.cost_usd <> (d.doc->>'cost_usd')::numeric OR e.hash <> d.doc->>'hash'"
-                " OR e.minutes <> (d.doc->>'minutes')::numeric OR e.count <> (d.doc->>'count')::bigint"
-                " OR e.ts <> (d.doc->>'ts')::timestamptz ORDER BY e.seq LIMIT 1"
-            ).fetchone()
+            report = verify_chain(self._doc_batches(conn, edited), location=self.location)
         problems = list(report.problems)
         if report.ok and (report.entries != head_seq or report.head != head_hash):
             problems.append(ChainProblem(
                 seq=report.entries, entry_id=None, kind="deletion", where=f"{self.location} chain head",
                 detail=f"the chain head records {head_seq} entries ending in {head_hash[:12]}…, but {report.entries} are stored",
             ))
-        if mismatched is not None:
-            problems.append(ChainProblem(
-                seq=mismatched[0], entry_id=mismatched[1], kind="edit", where=f"{self.location} entries table",
-                detail="the report columns of this entry differ from its hashed document (edited after it was recorded)",
-            ))
-        return VerifyReport(entries=report.entries, head=report.head, problems=tuple(problems))
+        return VerifyReport(entries=report.entries, head=report.head, problems=tuple(problems + edited[:1]))
 
-    def _doc_batches(self, conn: psycopg.Connection, size: int = 5000) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    def _doc_batches(
+        self, conn: psycopg.Connection, edited: list[ChainProblem], size: int = 5000
+    ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        """Documents in chain order; also notes the first entry whose report columns differ from
+        its hashed document, since reports are summed from the columns."""
         with conn.cursor(name="opledger_verify") as cur:
             cur.itersize = size
-            cur.execute("SELECT doc::text FROM entry_docs ORDER BY seq")
+            cur.execute(
+                "SELECT d.doc::text, e.id, e.workflow, e.line, e.kind, e.cost_usd, e.minutes, e.count, e.ts, e.hash"
+                " FROM entry_docs d LEFT JOIN entries e USING (seq) ORDER BY d.seq"
+            )
             while batch := cur.fetchmany(size):
                 docs = [orjson.loads(row[0]) for row in batch]
+                if not edited:
+                    for doc, row in zip(docs, batch, strict=True):
+                        if not _columns_match(doc, row[1:]):
+                            edited.append(ChainProblem(
+                                seq=doc.get("seq"), entry_id=doc.get("id"), kind="edit", where=f"{self.location} entries table",
+                                detail="the report columns of this entry differ from its hashed document (edited after it was recorded)",
+                            ))
+                            break
                 yield f"{self.location} seq {docs[0].get('seq')}..{docs[-1].get('seq')}", docs
 
     # ------------------------------------------------------------------ workflows
@@ -385,8 +413,7 @@ class PostgresStore:
         """The team report, summed in the database (see ``pg_report``): exact, and fast on large ledgers."""
         from .pg_report import summarised_report
 
-        with self._conn() as conn:
-            return summarised_report(conn, self, period, team)
+        return summarised_report(self, period, team)
 
     # ------------------------------------------------------------------ misc
     def version(self) -> str:

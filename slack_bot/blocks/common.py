@@ -90,3 +90,10 @@ def help_blocks() -> list[Block]:
 
 def error_blocks(message: str) -> list[Block]:
     return [section(f":warning: {escape(message)}"), context("Nothing was recorded. `/ledger help` lists what I understand.")]
+
+
+def input_block(block_id: str, label: str, element: dict[str, Any], optional: bool = False, hint: str | None = None) -> Block:
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label), "element": element, "optional": optional}
+    if hint:
+        block["hint"] = plain(hint)
+    return block

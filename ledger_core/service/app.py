@@ -1,0 +1,97 @@
+"""The FastAPI application: authentication, error mapping, and the routers.
+
+Every route but ``/healthz`` needs a token. Library errors keep their type across the wire
+(``{"error": message, "type": name}``) so the HTTP client store raises the same exception the
+embedded store would.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from ..config import Settings
+from ..errors import InvalidInput, InvalidTransition, LedgerError, NotFound, StoreError, UnknownWorkflow
+from ..store import Store
+from .auth import Accounts, Forbidden, Principal, Unauthorized
+
+STATUS: dict[type[LedgerError], int] = {
+    Unauthorized: 401,
+    Forbidden: 403,
+    UnknownWorkflow: 404,
+    NotFound: 404,
+    InvalidTransition: 409,
+    InvalidInput: 422,
+    StoreError: 503,
+}
+PRINCIPAL_TTL = 5.0  # seconds a token lookup is trusted without asking the store again
+
+
+def _status(exc: LedgerError) -> int:
+    for kind in type(exc).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def error_body(exc: LedgerError) -> dict[str, str]:
+    # UnknownWorkflow carries the key so the client can rebuild it exactly.
+    body = {"error": str(exc), "type": type(exc).__name__}
+    if isinstance(exc, UnknownWorkflow):
+        body["key"] = exc.key
+    return body
+
+
+def create_app(settings: Settings, store: Store, *, admin_token: str | None = None) -> FastAPI:
+    """The service over ``store``. ``admin_token`` defaults to ``OPLEDGER_ADMIN_TOKEN``."""
+    from .routes import admin_router, ledger_router, report_router
+
+    app = FastAPI(
+        title="opledger team service",
+        version="1",
+        description="The AI Operating Ledger's team API: entries, workflows, regions, incidents, reports.",
+    )
+    app.state.settings = settings
+    app.state.store = store
+    app.state.accounts = Accounts(store, admin_token if admin_token is not None else os.environ.get("OPLEDGER_ADMIN_TOKEN"))
+    app.state.principals = {}
+
+    @app.exception_handler(LedgerError)
+    async def _ledger_error(request: Request, exc: LedgerError) -> JSONResponse:
+        return JSONResponse(error_body(exc), status_code=_status(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = f"invalid request: {where}: {str(first.get('msg', '')).removeprefix('Value error, ')}"
+        return JSONResponse({"error": message, "type": "InvalidInput"}, status_code=422)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for router in (ledger_router, report_router, admin_router):
+        app.include_router(router, prefix="/v1", dependencies=[Depends(principal)])
+    return app
+
+
+def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """The caller, from their bearer token (cached briefly: every append asks)."""
+    cache: dict[str | None, tuple[float, Principal]] = request.app.state.principals
+    hit = cache.get(authorization)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < PRINCIPAL_TTL:
+        request.state.principal = hit[1]
+        return hit[1]
+    who = request.app.state.accounts.authenticate(authorization)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[authorization] = (now, who)
+    request.state.principal = who
+    return who
