@@ -31,26 +31,29 @@ OUT = Path(__file__).resolve().parents[1] / "docs" / "benchmarks" / "store.md"
 
 
 def _drafts(count: int, workflows: int = 1000) -> list[EntryDraft]:
-    lines = list(Line)
+    """A team's quarter: each workflow lives three days; most entries are model calls of its
+    two agent sessions, the rest human time on the other lines."""
     start = datetime(2026, 9, 1, tzinfo=UTC)
+    human = [line for line in Line if line != Line.INFERENCE]
+    per_workflow = max(1, count // workflows)
     out = []
     for i in range(count):
-        line = lines[i % len(lines)]
-        out.append(
-            EntryDraft(
-                ts=start + timedelta(minutes=i),
-                workflow=f"WF-{i % workflows}",
-                line=line,
-                kind="model_call" if line == Line.INFERENCE else ("bounce" if line == Line.REWORK else "time"),
-                tokens=Tokens(input=1200, output=300, cache_read=9000) if line == Line.INFERENCE else None,
-                minutes=Decimal(0) if line == Line.INFERENCE else Decimal(12),
-                count=1,
-                cost_usd=Decimal("0.0425"),
-                model="claude-sonnet-4-5" if line == Line.INFERENCE else None,
-                source="bench",
-                source_ref=str(i),
-            )
-        )
+        wf, k = divmod(i, per_workflow)
+        wf %= workflows
+        begins = start + timedelta(hours=2 * wf)
+        ts = begins + timedelta(minutes=k * 40)
+        if k % 10 < 7:
+            out.append(EntryDraft(
+                ts=ts, workflow=f"WF-{wf}", line=Line.INFERENCE, kind="model_call", count=1,
+                tokens=Tokens(input=1200, output=300, cache_read=9000), cost_usd=Decimal("0.0141"),
+                model="claude-sonnet-4-5", session=f"s-{wf}-{k % 2}", source="bench", source_ref=str(i),
+            ))
+        else:
+            line = human[(wf + k) % len(human)]
+            out.append(EntryDraft(
+                ts=ts, workflow=f"WF-{wf}", line=line, kind="bounce" if line == Line.REWORK else "time",
+                minutes=Decimal(12), count=1, cost_usd=Decimal("24.00"), source="bench", source_ref=str(i),
+            ))
     return out
 
 

@@ -159,7 +159,7 @@ def link_session(store: Store, session: str, workflow: str, *, actor: str | None
     drafts = []
     for entry in moving:
         drafts.append(reversal_of(entry, actor=actor, note=f"session {session} linked to {workflow}"))
-        copy = entry.model_dump(exclude={"id", "seq", "recorded_at", "prev_hash", "hash"})
+        copy = entry.model_dump(include=set(EntryDraft.model_fields))
         copy.update(workflow=workflow, source_ref=f"{entry.source_ref or entry.id}@link:{workflow}")
         drafts.append(EntryDraft.model_validate(copy))
     if drafts:

@@ -74,6 +74,10 @@ def _damage(where: str, error: Exception) -> tuple[int | None, str]:
         raw = path.read_bytes() if path.is_file() else b""
     except OSError:
         raw = b""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as bad:  # the JSON parser reports these at the start of the file
+        pos = bad.start if pos is None else min(pos or bad.start, bad.start)
     if pos is None or not raw:
         return None, str(error)
     before = raw[:pos]

@@ -125,8 +125,8 @@ def line_totals(entries: Iterable[Entry]) -> dict[Line, LineTotals]:
         bucket["minutes"] += entry.minutes
         bucket["tokens"] += entry.tokens.total if entry.tokens else 0
         bucket["count"] += entry.count
-        bucket["entries"] += -1 if entry.reverses else 1
-        bucket["unpriced"] += (-1 if entry.reverses else 1) if entry.unpriced else 0
+        bucket["entries"] += entry.weight
+        bucket["unpriced"] += entry.weight if entry.unpriced else 0
     return {line: LineTotals(**values) for line, values in sums.items()}
 
 
@@ -209,7 +209,7 @@ def bounces_by_workflow(entries: Iterable[Entry]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     for entry in entries:
         if entry.line == Line.REWORK and entry.kind == BOUNCE:
-            counts[entry.workflow] += entry.count or (-1 if entry.reverses else 1)
+            counts[entry.workflow] += entry.occurrences
     return counts
 
 
@@ -217,7 +217,7 @@ def escapes_by_workflow(entries: Iterable[Entry]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     for entry in entries:
         if entry.line == Line.ESCAPED_DEFECTS and entry.kind == INCIDENT:
-            counts[entry.workflow] += entry.count or (-1 if entry.reverses else 1)
+            counts[entry.workflow] += entry.occurrences
     return counts
 
 
@@ -226,9 +226,14 @@ def outcome_metrics(
     workflows: Sequence[Workflow],
     regions: Sequence[Region],
     period: Period,
+    *,
+    bounces: dict[str, int] | None = None,
+    escapes: dict[str, int] | None = None,
 ) -> OutcomeMetrics:
     """``entries`` may span all time: costs are taken from the period, bounce and incident
-    counts of the period's merged workflows from any time (incidents arrive after the merge)."""
+    counts of the period's merged workflows from any time (incidents arrive after the merge).
+    Callers computing many periods pass ``bounces``/``escapes`` (all-time, per workflow) once
+    and only the period's entries."""
     in_period = [e for e in entries if period.contains(e.ts)]
     totals = line_totals(in_period)
     total = sum((t.cost_usd for t in totals.values()), Decimal(0))
@@ -243,8 +248,8 @@ def outcome_metrics(
     accepted = [r for r in decided if r.state == RegionState.ACCEPTED]
     accepted_lines = sum(r.lines for r in accepted)
 
-    bounces = bounces_by_workflow(entries)
-    escapes = escapes_by_workflow(entries)
+    bounces = bounces if bounces is not None else bounces_by_workflow(entries)
+    escapes = escapes if escapes is not None else escapes_by_workflow(entries)
     merged_keys = [w.key for w in merged]
     cycle_hours = [
         (w.verified_at - w.started_at).total_seconds() / 3600 for w in verified if w.verified_at is not None

@@ -27,6 +27,8 @@ from .metrics import (
     week_period,
 )
 from .models import Entry, Line, Region, Workflow, WorkflowState
+from .policy import policy_exceptions
+from .rollup import is_day_aligned
 from .store import Store
 
 
@@ -69,6 +71,7 @@ class TeamReport(BaseModel):
     clarity: tuple[ClarityBucket, ...]
     workflows: tuple[WorkflowRow, ...]
     trend: tuple[TrendPoint, ...]
+    policy_exceptions: int = 0  # agent edits outside the data boundaries (ledger_core/policy.py)
 
 
 def _rows(entries: Sequence[Entry], workflows: Sequence[Workflow], period: Period) -> list[WorkflowRow]:
@@ -179,6 +182,7 @@ def build_report(
         clarity=tuple(by_clarity(entries, shown, period)),
         workflows=tuple(_rows(entries, shown, period)),
         trend=tuple(trend),
+        policy_exceptions=policy_exceptions([e for e in entries if period.contains(e.ts)]),
     )
 
 
@@ -187,4 +191,10 @@ def team_report(store: Store, period: Period, team: str | None = None) -> TeamRe
     summarised = getattr(store, "team_report", None)
     if summarised is not None:
         return summarised(period, team)
-    return build_report(store.entries(), store.workflows(), store.regions(), period, team)
+    # Daily rollups are exact for periods bounded at midnight UTC and far cheaper to read.
+    daily = getattr(store, "rollups", None)
+    if daily is not None and is_day_aligned(period.since) and is_day_aligned(period.until):
+        facts = daily()
+    else:
+        facts = store.entries()
+    return build_report(facts, store.workflows(), store.regions(), period, team)

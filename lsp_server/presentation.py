@@ -43,6 +43,8 @@ def diagnostic_message(region: Region, modified: int = 0) -> str:
     parts = ["agent edit", region.model or region.agent, tokens_text(region.tokens), money_text(region.cost_usd), STATE_TEXT[region.state]]
     if modified:
         parts.append(f"{modified} line{'s' if modified != 1 else ''} changed by you")
+    if region.attrs.get("policy_exception"):  # data boundaries (ledger_core/policy.py)
+        parts.append(f"outside policy: {region.attrs['policy_exception']}")
     return " · ".join(parts)
 
 

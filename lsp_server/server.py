@@ -225,7 +225,7 @@ class OpledgerServer(LanguageServer):
                         end=types.Position(line=tracked.end, character=doc.line_length(tracked.end)),
                     ),
                     message=diagnostic_message(region, doc.current_modified(tracked)),
-                    severity=severity,
+                    severity=types.DiagnosticSeverity.Warning if region.attrs.get("policy_exception") else severity,
                     source=SOURCE,
                     code=CODE,
                     data={"region": region.id, "workflow": region.workflow, "state": region.state.value},

@@ -5,6 +5,7 @@ Shared by the slash command and mentions; they differ only in where the answer g
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from slack_sdk import WebClient
@@ -22,9 +23,26 @@ from .deps import Deps
 Answer = tuple[list[dict[str, Any]], str]
 
 
+_shown: dict[tuple[str, str], Answer] = {}
+_shown_lock = threading.Lock()
+# Many people asking for the same ledger at once (a link pasted in a busy channel) must not
+# each re-read the store: answers are reused until the store's version token changes.
+SHOWN_CACHE = 256
+
+
 def show(deps: Deps, command: Command) -> Answer:
-    view = workflow_ledger(deps.store, command.workflow or "")
-    return ledger_blocks(view), ledger_text(view)
+    key = (command.workflow or "", deps.store.version())
+    with _shown_lock:
+        cached = _shown.get(key)
+    if cached is not None:
+        return cached
+    view = workflow_ledger(deps.store, key[0])
+    answer = ledger_blocks(view), ledger_text(view)
+    with _shown_lock:
+        if len(_shown) >= SHOWN_CACHE:
+            _shown.clear()
+        _shown[key] = answer
+    return answer
 
 
 def report(deps: Deps, command: Command) -> Answer:

@@ -35,8 +35,8 @@ def _scheduled_sender(ctx: typer.Context, app, settings: SlackSettings):
         store = ctx_of(ctx).store
         teams = settings.digest_teams or [t for t in settings.managers if t != ALL_TEAMS] or [None]
         for team in teams:
-            digest, report = weekly_digest(store, period, team)
-            deliver(app.client, store, settings, digest, report)
+            digest, _ = weekly_digest(store, period, team)
+            deliver(app.client, store, settings, digest)
 
     return send
 
@@ -98,7 +98,7 @@ def digest(
 
     app = ctx_of(ctx)
     period = week_period(week) if week else _last_week()
-    result, report = weekly_digest(app.store, period, team or app.settings.team)
+    result, _ = weekly_digest(app.store, period, team or app.settings.team)
     delivery = None
     if post:
         from slack_sdk import WebClient
@@ -109,13 +109,13 @@ def digest(
         if settings.bot_token is None:
             raise ConfigError("SLACK_BOT_TOKEN is not set; it is needed to --post the digest")
         client = WebClient(token=settings.bot_token.get_secret_value(), base_url=settings.api_url)
-        delivery = deliver(client, app.store, settings, result, report, channel=channel)
+        delivery = deliver(client, app.store, settings, result, channel=channel)
     elif channel:
         raise typer.BadParameter("--channel needs --post", param_hint="--channel")
     if json:
         print_json({"digest": result, "delivery": delivery})
     else:
-        console.print(digest_text(result), markup=False, highlight=False)
+        typer.echo(digest_text(result))
         if delivery is not None:
             console.print(f"sent to {', '.join(delivery.sent) or 'nobody'}"
                           + (f"; already sent to {', '.join(delivery.already_sent)}" if delivery.already_sent else "")

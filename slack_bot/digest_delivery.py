@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from ledger_core.digest import Digest
+from ledger_core.digest import Digest, trend_report
 from ledger_core.errors import InvalidInput
 from ledger_core.models import utcnow
 from ledger_core.report import TeamReport
@@ -59,7 +59,7 @@ def _destination(client: WebClient, recipient: str) -> str:
     return dm_channel(client, recipient) if recipient[:1] in ("U", "W") else recipient
 
 
-def deliver(client: WebClient, store: Store, settings: SlackSettings, digest: Digest, report: TeamReport, *, channel: str | None = None) -> Delivery:
+def deliver(client: WebClient, store: Store, settings: SlackSettings, digest: Digest, *, channel: str | None = None) -> Delivery:
     week, team = digest.period.label, digest.team or ALL_TEAMS
     png = None
     sent, skipped, failed = [], [], []
@@ -71,7 +71,7 @@ def deliver(client: WebClient, store: Store, settings: SlackSettings, digest: Di
         try:
             destination = _destination(client, recipient)
             client.chat_postMessage(channel=destination, blocks=blocks, text=text[:3000])
-            png = png if png is not None else chart_png(report)
+            png = png if png is not None else chart_png(trend_report(store, digest.period, digest.team))
             if png:
                 upload(client, channel=destination, content=png, filename=f"opledger-digest-{week}.png",
                        title=f"Cost per verified outcome, {week}")

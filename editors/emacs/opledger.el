@@ -91,9 +91,15 @@ The server manages the buffer's major mode in its project."
   (let ((eglot-server-programs (cons (cons major-mode #'opledger-server-contact) eglot-server-programs)))
     (apply #'eglot (eglot--guess-contact))))
 
+(defun opledger--server-p (server)
+  "Non-nil if SERVER is the opledger language server (by the name it reports)."
+  (equal (plist-get (eglot--server-info server) :name) "opledger"))
+
 (defun opledger--server ()
-  (or (eglot-current-server)
-      (user-error "opledger: no language server in this buffer (M-x opledger-eglot-start)")))
+  (let ((server (eglot-current-server)))
+    (unless (and server (opledger--server-p server))
+      (user-error "opledger: the opledger server does not manage this buffer (M-x opledger-eglot-start)"))
+    server))
 
 (defun opledger--uri ()
   (eglot--path-to-uri (or buffer-file-name (user-error "opledger: this buffer visits no file"))))
@@ -169,6 +175,7 @@ With a prefix argument, ask for the workflow."
 BUFFER defaults to the current buffer."
   (with-current-buffer (or buffer (current-buffer))
     (when-let ((server (and buffer-file-name (eglot-current-server)))
+               ((opledger--server-p server))
                (buf (current-buffer)))
       (jsonrpc-async-request
        server :opledger/status (list :uri (opledger--uri))
@@ -192,8 +199,6 @@ BUFFER defaults to the current buffer."
 
 (defvar opledger--mode-line-entry '(:eval (opledger-mode-line)))
 
-(defvar opledger--timer nil)
-
 (defun opledger--on-managed ()
   (when (eglot-managed-p) (opledger-refresh-status)))
 
@@ -204,12 +209,17 @@ BUFFER defaults to the current buffer."
   (if opledger-mode-line-mode
       (progn
         (add-to-list 'mode-line-misc-info opledger--mode-line-entry)
-        (add-hook 'eglot-managed-mode-hook #'opledger--on-managed)
-        ;; Diagnostics change without a hook in eglot 1.9; a short idle poll keeps it fresh.
-        (setq opledger--timer (run-with-idle-timer 2 t #'opledger--on-managed)))
+        (add-hook 'eglot-managed-mode-hook #'opledger--on-managed))
     (setq mode-line-misc-info (delete opledger--mode-line-entry mode-line-misc-info))
-    (remove-hook 'eglot-managed-mode-hook #'opledger--on-managed)
-    (when opledger--timer (cancel-timer opledger--timer) (setq opledger--timer nil))))
+    (remove-hook 'eglot-managed-mode-hook #'opledger--on-managed)))
+
+;; Refresh the indicator whenever the opledger server republishes a file's diagnostics
+;; (a decision, an agent edit); eglot 1.9 has no hook for it, but its handler is generic.
+(cl-defmethod eglot-handle-notification :after
+  (server (_method (eql textDocument/publishDiagnostics)) &key uri &allow-other-keys)
+  (when (and opledger-mode-line-mode (opledger--server-p server))
+    (when-let ((buffer (find-buffer-visiting (eglot--uri-to-path uri))))
+      (opledger-refresh-status buffer))))
 
 (defvar opledger-command-map
   (let ((map (make-sparse-keymap)))

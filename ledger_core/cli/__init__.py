@@ -58,7 +58,10 @@ _register_all()
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, prog_name="opledger", standalone_mode=False)
+        # Without standalone mode click *returns* the code of a `typer.Exit` instead of raising it.
+        status = app(args=argv, prog_name="opledger", standalone_mode=False)
+        if isinstance(status, int):
+            return status
     except LedgerError as exc:
         typer.echo(f"error: {exc}", err=True)
         return exc.exit_code

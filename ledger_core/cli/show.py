@@ -1,11 +1,13 @@
-"""Read commands: ``show``, ``report``, ``audit``, ``verify``."""
+"""Read commands: ``show``, ``report``, ``audit`` (``verify`` lives in ``governance.py``)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from ..audit import audit_markdown, build_audit
@@ -34,6 +36,17 @@ def ledger_json(view: WorkflowLedger) -> dict:
     }
 
 
+def _daily_costs(view: WorkflowLedger) -> dict[date, float]:
+    days: dict[date, float] = {}
+    for entry in view.entries:
+        days[entry.ts.date()] = days.get(entry.ts.date(), 0.0) + float(entry.cost_usd)
+    return days
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
 def show(ctx: typer.Context, workflow: Annotated[str, typer.Argument(help="Workflow key.")], json: Json = False) -> None:
     """A workflow's ledger: the eight lines with quantities and cost, metrics, regions, incidents."""
     view = workflow_ledger(ctx_of(ctx).store, workflow)
@@ -52,6 +65,12 @@ def show(ctx: typer.Context, workflow: Annotated[str, typer.Argument(help="Workf
     table.add_row("[bold]total[/]", f"[bold]{money(total)}[/]", "", "", "", "", "", "")
     console.print(table)
     m = view.metrics
+    invoice = view.lines[Line.INFERENCE].cost_usd
+    console.print(f"model invoice {bar(float(invoice / total) if total else 0, 30)} {money(invoice)}\n"
+                  f"full cost     {bar(1.0 if total else 0, 30)} {money(total)}")
+    daily = _daily_costs(view)
+    if len(daily) > 1:
+        console.print(f"cost per day {min(daily)}…{max(daily)}: {sparkline([daily.get(day) for day in _days(min(daily), max(daily))])}")
     console.print(f"model invoice {money(view.lines[Line.INFERENCE].cost_usd)} = {pct(m.invoice_share)} of the full cost · "
                   f"acceptance {pct(m.acceptance_rate)} · bounces {view.metrics.bounces_per_workflow or 0} · "
                   f"context prep {pct(m.context_prep_share)} · review {m.review_minutes.normalize():f} min")
@@ -74,7 +93,28 @@ def report_json(report: TeamReport) -> dict:
         "clarity": [b.model_dump() for b in report.clarity],
         "trend": [p.model_dump() for p in report.trend],
         "workflows": [w.model_dump() | {"lines": {k.value: v for k, v in w.lines.items()}} for w in report.workflows],
+        "policy_exceptions": report.policy_exceptions,
     }
+
+
+def _trend_table(report: TeamReport) -> Table:
+    """Weekly trend: bars for the full cost (invoice part shaded), sparklines per verified outcome."""
+    trend = report.trend
+    top = max((p.total_cost_usd for p in trend), default=0) or 1
+    per = [float(p.cost_per_verified_outcome) if p.cost_per_verified_outcome is not None else None for p in trend]
+    value = [float(p.value_per_verified_outcome) if p.value_per_verified_outcome is not None else None for p in trend]
+    table = Table(title=f"Weekly trend · per verified outcome: cost {sparkline(per)}  value {sparkline(value)}",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in ("week", "full cost", "", "invoice", "verified", "cost/ver", "value/ver"):
+        table.add_column(header, no_wrap=True, justify="left" if header in ("week", "") else "right")
+    width = 10
+    for point in trend:
+        invoice = point.total_cost_usd * point.invoice_share if point.invoice_share is not None else 0
+        full = bar(float(point.total_cost_usd / top), width)
+        shaded = int(float(invoice / top) * width)
+        table.add_row(point.period, money(point.total_cost_usd), f"[blue]{full[:shaded]}[/][yellow]{full[shaded:]}[/]",
+                      pct(point.invoice_share), str(point.verified_outcomes), money(point.cost_per_verified_outcome), money(point.value_per_verified_outcome))
+    return table
 
 
 def render_report(report: TeamReport) -> None:
@@ -88,10 +128,10 @@ def render_report(report: TeamReport) -> None:
         ("return on cost", "—" if m.return_on_cost is None else f"{float(m.return_on_cost):.1f}×"),
         ("total cost", money(m.total_cost_usd)),
         ("invoice share", f"{pct(m.invoice_share)}  {bar(float(m.invoice_share or 0), 20)}"),
-        ("acceptance rate", pct(m.acceptance_rate)),
-        ("rework rate", pct(m.rework_rate)),
+        ("acceptance rate", f"{pct(m.acceptance_rate)}  {bar(float(m.acceptance_rate or 0), 20)}"),
+        ("rework rate", f"{pct(m.rework_rate)}  {bar(float(m.rework_rate or 0), 20)}"),
         ("bounces per workflow", "—" if m.bounces_per_workflow is None else f"{float(m.bounces_per_workflow):.2f}"),
-        ("defect escape rate", pct(m.defect_escape_rate)),
+        ("defect escape rate", f"{pct(m.defect_escape_rate)}  {bar(float(m.defect_escape_rate or 0), 20)}"),
         ("cycle time median / p90", "—" if m.cycle_time_median_hours is None else f"{m.cycle_time_median_hours:.1f} h / {m.cycle_time_p90_hours:.1f} h"),
         ("review minutes", f"{m.review_minutes.normalize():f}"),
         ("context-prep share", pct(m.context_prep_share)),
@@ -99,8 +139,7 @@ def render_report(report: TeamReport) -> None:
         outcome.add_row(name, value)
     console.print(outcome)
     if report.trend:
-        values = [float(p.cost_per_verified_outcome) if p.cost_per_verified_outcome is not None else None for p in report.trend]
-        console.print(f"cost per verified outcome by week {report.trend[0].period}…{report.trend[-1].period}: {sparkline(values)}")
+        console.print(_trend_table(report))
     total = m.total_cost_usd
     lines = Table("line", "cost", "share", "", title="Where the money went")
     for line, cost in report.lines.items():
@@ -116,6 +155,8 @@ def render_report(report: TeamReport) -> None:
     for row in report.workflows[:10]:
         costly.add_row(row.key, row.state.value, money(row.total_cost_usd), money(row.inference_cost_usd), str(row.bounces), str(row.incidents))
     console.print(costly)
+    if report.policy_exceptions:
+        console.print(f"[yellow]policy exceptions[/] (agent edits outside data boundaries): {report.policy_exceptions}")
     console.print(f"[dim]Generation (activity, not value): {g.tokens:,} tokens · {g.model_calls:,} model calls · "
                   f"{g.agent_sessions} agent sessions · {g.regions_written} regions / {g.lines_written} lines written[/]")
 
@@ -197,23 +238,7 @@ def render_audit(audit) -> None:
     console.print(f"[bold]Total from prompt to verified outcome: {money(audit.total_cost_usd)}[/]")
 
 
-def verify(ctx: typer.Context, json: Json = False) -> None:
-    """Check the hash chain; report the first broken link and what tampering it shows."""
-    store = ctx_of(ctx).store
-    result = store.verify()
-    if json:
-        print_json(result.model_dump() | {"ok": result.ok})
-    elif result.ok:
-        console.print(f"ok: {result.entries} entries, chain intact (head {result.head[:16]}…)")
-    else:
-        for problem in result.problems:
-            console.print(f"[red]broken[/]: {problem.kind} at seq {problem.seq} ({problem.entry_id}) in {problem.where}: {problem.detail}")
-    if not result.ok:
-        raise typer.Exit(1)
-
-
 def register(app: typer.Typer) -> None:
     app.command("show")(show)
     app.command("report")(report)
     app.command("audit")(audit)
-    app.command("verify")(verify)

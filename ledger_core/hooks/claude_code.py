@@ -12,8 +12,10 @@ transcript, where Claude Code has just written the response that asked for the e
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs the hook ~10 ms
+if TYPE_CHECKING:  # the hook's fast path imports neither typing helpers nor pathlib
+    from pathlib import Path
+    from typing import Any
 
 EDIT_TOOLS = ("Edit", "MultiEdit", "Write", "NotebookEdit")
 IMPORT_EVENTS = ("Stop", "SubagentStop", "SessionEnd")
@@ -45,6 +47,8 @@ def handle(payload: dict[str, Any]) -> None:
 
 
 def import_transcript(store: Any, settings: Any, payload: dict[str, Any]) -> None:
+    from pathlib import Path
+
     from ..importers.claude_code import import_paths
 
     transcript = Path(payload["transcript_path"]).expanduser()
@@ -142,10 +146,13 @@ def _spans(payload: dict[str, Any], after: str) -> list[tuple[int, int, str, str
 def record_edit(store: Any, settings: Any, payload: dict[str, Any]) -> int:
     """Record the regions of one edit; returns how many."""
     from decimal import Decimal
+    from pathlib import Path
 
     from ..attribution import UNATTRIBUTED, Attributor, valid_key
     from ..ledger import ensure_workflow
     from ..models import Region
+    from ..policy import check_edit, record_policy_exception
+    from ..redaction import kept_text
     from ..regions import content_hash, line_hashes
     from ..undo_cache import save_original
     from . import log
@@ -178,18 +185,24 @@ def record_edit(store: Any, settings: Any, payload: dict[str, Any]) -> int:
         ensure_workflow(store, workflow, **{k: v for k, v in attributor.fields_for(cwd, None).items() if v})
     regions = []
     share = Decimal(len(spans))
+    violation = check_edit(settings, str(path), model, root=cwd)
     for start, end, text, original in spans:
         region = Region(
             workflow=workflow, path=str(path), start_line=start, end_line=max(end, start),
             content_hash=content_hash(text), line_hashes=line_hashes(text),
-            text=text if settings.store_text else None, agent="claude-code", model=model, session=session,
+            text=kept_text(text, settings), agent="claude-code", model=model, session=session,
             tool_use_id=tool_use_id or call.get("tool_use_id"), tokens=tokens // len(spans),
             cost_usd=cost / share, source="hook",
-            attrs={"tool": payload["tool_name"], **({"request_id": call["request_id"]} if call.get("request_id") else {})},
+            attrs={"tool": payload["tool_name"], **({"request_id": call["request_id"]} if call.get("request_id") else {}),
+                   **({"policy_exception": violation.message} if violation else {})},
         )
         save_original(region.id, original)
         regions.append(region)
     store.put_regions(regions)
+    if violation is not None:  # data boundaries: flagged on the governance line, counted in reports
+        record_policy_exception(store, violation, workflow=workflow, session=session, region=regions[0].id,
+                                source="hook", source_ref=f"policy:{tool_use_id or regions[0].id}")
+        log.write(f"policy exception: {violation.message}")
     return len(regions)
 
 

@@ -94,7 +94,7 @@ def report_html(report: TeamReport) -> str:
         ("cycle time median / p90", f"{_hours(m.cycle_time_median_hours)} / {_hours(m.cycle_time_p90_hours)}", "start → verified"),
         ("review minutes", f"{m.review_minutes.normalize():f}", "human review time"),
         ("context-prep share", _pct(m.context_prep_share), "context preparation cost ÷ total cost"),
-        ("unpriced entries", str(m.unpriced_entries), "model calls without a price: tokens kept, never counted as $0"),
+        ("unpriced entries", str(m.unpriced_entries), "model calls with no known price: flagged, never counted as $0"),
     ]
     generation_rows = [
         ("tokens", f"{g.tokens:,}"),

@@ -6,8 +6,9 @@ transcripts, so the numbers match what developers already trust:
 * one API response is often written on several lines (one content block each, repeating
   ``message.id``, ``requestId`` and ``usage``), and again in resumed sessions, in subagent
   files and in the parent's ``agent_progress`` replays. Lines sharing ``message.id`` +
-  ``requestId`` are one call: the line with the most tokens wins, and its timestamp decides
-  the day; on a tie a non-sidechain line beats a sidechain copy, then the first in path order;
+  ``requestId`` are one call: a main-session line beats a sidechain (subagent) copy, then the
+  line with the most tokens wins, then the first in path order; the winner's timestamp
+  decides the day;
 * an ``agent_progress`` line counts with its inner message's timestamp; the usage repeated in
   a Task tool's ``toolUseResult`` is never counted;
 * cache creation is the 5m + 1h breakdown when present (1h writes cost 2× input), else
@@ -80,8 +81,8 @@ class Call:
     agent_id: str | None
     cost_usd: Decimal | None
 
-    def rank(self) -> tuple[int, bool, tuple[int, int]]:
-        return (self.total, self.main, (-self.order[0], -self.order[1]))
+    def rank(self) -> tuple[bool, int, tuple[int, int]]:
+        return (self.main, self.total, (-self.order[0], -self.order[1]))
 
 
 @dataclass

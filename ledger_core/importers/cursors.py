@@ -89,14 +89,15 @@ class CursorBook:
 
 
 def unchanged(path: Path, cursor: Cursor | None) -> bool:
-    """True when nothing was appended since ``cursor`` (cheap: one stat)."""
+    """True when the file has not grown or shrunk since ``cursor`` (cheap: one stat). A file
+    ending in an unfinished line counts as unchanged until more bytes arrive."""
     if cursor is None:
         return False
     try:
         stat = path.stat()
     except OSError:
         return False
-    return stat.st_ino == cursor.inode and stat.st_size == cursor.offset
+    return stat.st_ino == cursor.inode and stat.st_size == cursor.size
 
 
 def read_new(path: Path, cursor: Cursor | None) -> tuple[list[RawLine], Cursor, bool]:

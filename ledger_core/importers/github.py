@@ -253,14 +253,20 @@ class GitHubClient:
         return True
 
 
-def _requested_times(client: GitHubClient, repo: str, number: int) -> dict[str, datetime]:
-    times: dict[str, datetime] = {}
+def _requested_times(client: GitHubClient, repo: str, number: int) -> dict[str, list[datetime]]:
+    times: dict[str, list[datetime]] = {}
     slim = lambda e: {"event": e.get("event"), "reviewer": _login(e.get("requested_reviewer")), "at": e.get("created_at")}  # noqa: E731
     for page in client.pages(f"/repos/{repo}/issues/{number}/events", {"per_page": 100}, slim=slim):
         for event in page:
             if event["event"] == "review_requested" and event["reviewer"] and event["at"]:
-                times[event["reviewer"]] = _time(event["at"])
+                times.setdefault(event["reviewer"], []).append(_time(event["at"]))
     return times
+
+
+def last_request(requests: list[datetime], submitted: datetime | None) -> datetime | None:
+    """The latest review request before a submission: the clock of that review round."""
+    earlier = [r for r in requests if submitted is None or r <= submitted]
+    return max(earlier) if earlier else None
 
 
 def import_github(store: Store, settings: Settings, repo: str, *, since: datetime | None = None, client: GitHubClient) -> ImportReport:
@@ -283,8 +289,9 @@ def import_github(store: Store, settings: Settings, repo: str, *, since: datetim
         requested = _requested_times(client, repo, pr.number)
         for page in client.pages(f"/repos/{repo}/pulls/{pr.number}/reviews", {"per_page": 100}, slim=slim_review):
             for raw in page:
-                review = Review(id=raw["id"], reviewer=raw["reviewer"], state=raw["state"], submitted_at=_time(raw["submitted_at"]),
-                                comments=comments.get(raw["id"], 0), requested_at=requested.get(raw["reviewer"] or ""))
+                submitted = _time(raw["submitted_at"])
+                review = Review(id=raw["id"], reviewer=raw["reviewer"], state=raw["state"], submitted_at=submitted,
+                                comments=comments.get(raw["id"], 0), requested_at=last_request(requested.get(raw["reviewer"] or "", []), submitted))
                 apply_review(store, settings, pr, review, report)
         if pr.merged_at is not None and pr.merge_sha:
             checks: dict[str, str] = {}

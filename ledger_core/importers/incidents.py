@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import ledger
 from ..config import Settings
@@ -81,12 +81,19 @@ def _moment(value: Any, where: str) -> datetime:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return datetime.fromtimestamp(value / 1000 if value > 10**11 else value, UTC)
     if isinstance(value, str) and value:
-        return parse_moment(value, what=f"{where} time")
+        try:
+            return parse_moment(value, what="opening time")
+        except InvalidInput as exc:
+            raise InvalidInput(f"{where}: {exc}") from exc
     raise InvalidInput(f"{where}: the incident has no opening time")
 
 
 def _hours(value: Any, where: str) -> Decimal:
-    return Decimal(0) if value in (None, "") else ledger.parse_decimal(value, what=f"{where}: remediation_hours")
+    if value in (None, "") or isinstance(value, bool):
+        return Decimal(0)
+    if not isinstance(value, (int, float, str)):
+        raise InvalidInput(f"{where}: remediation_hours must be a number")
+    return ledger.parse_decimal(value, what=f"{where}: remediation_hours")
 
 
 def _severity(value: Any) -> str | None:
@@ -97,10 +104,19 @@ def _severity(value: Any) -> str | None:
 
 def parse_event(payload: Any, where: str) -> list[IncidentEvent]:
     """Every incident in one payload; raises ``InvalidInput`` naming the shape it expected."""
+    try:
+        return _parse(payload, where)
+    except ValidationError as exc:
+        raise InvalidInput(f"{where}: {ledger.validation_message(exc, 'incident')}") from exc
+    except (AttributeError, TypeError, ValueError, ArithmeticError) as exc:
+        raise InvalidInput(f"{where}: unexpected incident payload shape ({type(exc).__name__}: {exc})") from exc
+
+
+def _parse(payload: Any, where: str) -> list[IncidentEvent]:
     if not isinstance(payload, dict):
         raise InvalidInput(f"{where}: expected a JSON object, got {type(payload).__name__}")
     if isinstance(payload.get("messages"), list):  # PagerDuty webhooks v2
-        return [e for m in payload["messages"] for e in parse_event({"__pd2": m}, where)]
+        return [e for m in payload["messages"] for e in _parse({"__pd2": m}, where)]
     if "__pd2" in payload:
         incident = (payload["__pd2"] or {}).get("incident") or {}
         return [_pagerduty(incident, where)]

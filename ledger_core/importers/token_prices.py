@@ -22,8 +22,9 @@ _KINDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 _UNPRICED = TokenPrice(cost_usd=Decimal(0), unpriced=True, price_version=PRICE_TABLE_VERSION)
 
 
-def _thresholds(model: str) -> tuple[int, ...] | None:
-    """Input-token thresholds where the model's price tier changes; None if unknown."""
+def _thresholds(model: str) -> tuple[tuple[int, ...], bool] | None:
+    """Input-token thresholds where the model's price tier changes, and whether its prices
+    change over time; None if that cannot be read."""
     try:
         from genai_prices import data_snapshot, types
 
@@ -38,9 +39,9 @@ def _thresholds(model: str) -> tuple[int, ...] | None:
             for value in vars(price).values():
                 if isinstance(value, types.TieredPrices):
                     starts.update(tier.start for tier in value.tiers)
-        return tuple(sorted(starts))
+        return tuple(sorted(starts)), not isinstance(info.prices, types.ModelPrice)
     except LookupError:
-        return ()
+        return (), False
     except Exception:  # a changed genai-prices internal layout: stay exact, go slow
         return None
 
@@ -49,7 +50,7 @@ class TokenPricer:
     """Prices requests of many models; create one per import."""
 
     def __init__(self) -> None:
-        self._thresholds: dict[str, tuple[int, ...] | None] = {}
+        self._thresholds: dict[str, tuple[tuple[int, ...], bool] | None] = {}
         self._units: dict[tuple[str, datetime | None, int], tuple[TokenPrice, tuple[Decimal, ...]] | None] = {}
 
     def price(self, model: str | None, tokens: Tokens, at: datetime | None = None) -> TokenPrice:
@@ -57,10 +58,12 @@ class TokenPricer:
             return _UNPRICED
         if model not in self._thresholds:
             self._thresholds[model] = _thresholds(model)
-        thresholds = self._thresholds[model]
-        if thresholds is None:
+        known = self._thresholds[model]
+        if known is None:
             return price_tokens(model, tokens, at)
-        hour = None if at is None else at.replace(minute=0, second=0, microsecond=0)
+        thresholds, dated = known
+        # Prices fixed over time are measured once; dated ones per hour, as price_tokens keys them.
+        hour = None if at is None or not dated else at.replace(minute=0, second=0, microsecond=0)
         total_input = tokens.input + tokens.cache_write_5m + tokens.cache_write_1h + tokens.cache_read
         tier = sum(1 for start in thresholds if total_input > start)
         key = (model, hour, tier)

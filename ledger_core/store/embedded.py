@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 from filelock import FileLock, Timeout
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
@@ -44,12 +44,23 @@ from ..models import (
     new_id,
     utcnow,
 )
+from .. import rollup
+from ..rollup import Rollup
 from .base import AppendResult, ChainProblem, VerifyReport
 
 FORMAT = "opledger-embedded"
 SEGMENT_SIZE = 1000
 _SEGMENT_RE = re.compile(r"^seg-(\d{8})\.json$")
-_SEGMENT_FILE = TypeAdapter(dict[str, dict[str, Entry]])
+class _SegmentFile(BaseModel):
+    """The part of a segment file that holds entries; other tables (rollups) are skipped."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    entries: dict[str, Entry] = {}
+
+
+_SEGMENT_FILE = TypeAdapter(_SegmentFile)
+_ENTRY_LIST = TypeAdapter(list[Entry])
 _DATETIME = TypeAdapter(datetime)
 
 
@@ -233,7 +244,7 @@ class EmbeddedStore:
         except FileNotFoundError:
             return []
         try:
-            entries = list(_SEGMENT_FILE.validate_json(raw).get("entries", {}).values())
+            entries = list(_SEGMENT_FILE.validate_json(raw).entries.values())
         except ValidationError as exc:
             first = exc.errors()[0]
             raise CorruptStore(
@@ -336,8 +347,16 @@ class EmbeddedStore:
         for doc in docs:
             by_segment.setdefault(doc["seq"] // SEGMENT_SIZE, []).append(doc)
         for index, batch in sorted(by_segment.items()):
-            db = self._db(f"entries/seg-{index:08d}.json")
-            db.table("entries").insert_multiple(Document(d, doc_id=str(d["seq"])) for d in batch)
+            # One read and one atomic write per segment: the entries table and the daily
+            # rollups that summarise it (``ledger_core/rollup.py``) always change together.
+            storage = AtomicJSONStorage(self._segment_path(index))
+            data = storage.read() or {}
+            entries = data.setdefault("entries", {})
+            rows = data.setdefault("rollup", {})
+            for doc in batch:
+                entries[str(doc["seq"])] = doc
+                rollup.add(rows, doc)
+            storage.write(data)
 
     def entries(
         self,
@@ -348,15 +367,42 @@ class EmbeddedStore:
     ) -> list[Entry]:
         result: list[Entry] = []
         for path in self._segments():
-            for entry in self._load_segment(path):
-                if workflow is not None and entry.workflow != workflow:
-                    continue
+            if workflow is not None:
+                # Filter the raw documents first: validating only one workflow's entries keeps
+                # ``show WF`` fast in a large store.
+                docs = [d for d in self._read_segment_docs(path).values() if d.get("workflow") == workflow]
+                candidates = self._validate_docs(path, docs) if docs else []
+            else:
+                candidates = self._load_segment(path)
+            for entry in candidates:
                 if since is not None and entry.ts < since:
                     continue
                 if until is not None and entry.ts >= until:
                     continue
                 result.append(entry)
+        result.sort(key=lambda e: e.seq)
         return result
+
+    def _validate_docs(self, path: Path, docs: list[dict[str, Any]]) -> list[Entry]:
+        try:
+            return _ENTRY_LIST.validate_python(docs)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise CorruptStore(f"segment {path} is corrupt at {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+
+    def rollups(self) -> list[Rollup]:
+        """Daily rollups of every entry (see ``ledger_core/rollup.py``)."""
+        rows: list[Rollup] = []
+        for path in self._segments():
+            data = read_json(path) or {}
+            table = data.get("rollup")
+            if table is None:  # a segment written before rollups existed
+                table = rollup.build(data.get("entries", {}).values())
+            try:
+                rows.extend(Rollup.from_doc(row) for row in table.values())
+            except (KeyError, TypeError, ValueError) as exc:
+                raise CorruptStore(f"segment {path} has a corrupt rollup table: {exc}") from exc
+        return rows
 
     def get_entry(self, entry_id: str) -> Entry:
         for path in reversed(self._segments()):
@@ -395,7 +441,9 @@ class EmbeddedStore:
                 hits = {k: d for k, d in docs.items() if d.get("id") in changes}
                 if hits:
                     docs.update({k: seal_doc(d, changes[d["id"]], by=purge.id) for k, d in hits.items()})
-                    write_atomic(path, orjson.dumps({"entries": docs}))
+                    data = read_json(path) or {}
+                    data["entries"] = docs  # other tables (the rollups) stay as they are
+                    write_atomic(path, orjson.dumps(data))
         return purge
 
     # ------------------------------------------------------------------ workflows
@@ -479,7 +527,8 @@ class EmbeddedStore:
             table = self._table("incidents")
             if incident.source_ref:
                 for doc in table.all():
-                    if doc.get("source") == incident.source and doc.get("source_ref") == incident.source_ref:
+                    # The same incident (same id) is an update, e.g. by `forget`; another id is a duplicate.
+                    if doc.get("source") == incident.source and doc.get("source_ref") == incident.source_ref and doc.get("id") != incident.id:
                         return Incident.model_validate(dict(doc))
             table.upsert(Document(incident.model_dump(mode="json"), doc_id=incident.id))
         return incident

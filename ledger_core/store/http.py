@@ -127,15 +127,19 @@ class HttpStore:
     def _send_workflow(self, workflow: Workflow, *, create_only: bool = False) -> Workflow:
         response = self._call("PUT", "/workflows", content=workflow.model_dump_json().encode(),
                               params={"create_only": "true" if create_only else "false"})
-        return Workflow.model_validate_json(response.content)
+        stored = Workflow.model_validate_json(response.content)
+        self.outbox.remember(stored)
+        return stored
 
     def find_workflow(self, key: str) -> Workflow | None:
         try:
-            return Workflow.model_validate_json(self._call("GET", "/workflows/one", params={"key": key}).content)
+            found = Workflow.model_validate_json(self._call("GET", "/workflows/one", params={"key": key}).content)
         except UnknownWorkflow:
             return None
         except ServiceUnavailable:
-            return self.outbox.find_workflow(key)
+            return self.outbox.find_workflow(key) or self.outbox.recall(key)
+        self.outbox.remember(found)
+        return found
 
     def get_workflow(self, key: str) -> Workflow:
         return Workflow.model_validate_json(self._call("GET", "/workflows/one", params={"key": key}).content)

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from ..errors import StoreLocked
 from ..models import EntryDraft, Incident, Region, Workflow
 from .base import AppendResult
-from .embedded import EmbeddedStore
+from .embedded import EmbeddedStore, write_atomic
 
 REPLACE = "outbox.replace"  # workflows put with create_only=False while offline
 BATCH = 1000
@@ -44,9 +44,9 @@ def outbox_root() -> Path:
 
 
 class Outbox:
-    def __init__(self, target: str, folder: Path | None = None, lock_timeout: float = 120.0) -> None:
+    def __init__(self, target: str, folder: Path | str | None = None, lock_timeout: float = 120.0) -> None:
         self.target = target
-        self.root = (folder or outbox_root()) / hashlib.sha256(target.encode()).hexdigest()[:16]
+        self.root = (Path(folder) if folder else outbox_root()) / hashlib.sha256(target.encode()).hexdigest()[:16]
         self._lock = FileLock(f"{self.root}.lock", timeout=lock_timeout)
 
     def pending(self) -> bool:
@@ -88,6 +88,28 @@ class Outbox:
             return None
         with self._locked():
             return self._store().find_workflow(key) if self.pending() else None
+
+    # ------------------------------------------------------------------ known workflows
+    # Workflows seen online, so an offline `record` on an existing workflow can still be
+    # buffered. Only their existence matters offline; a stale state is harmless.
+    def _known_path(self, key: str) -> Path:
+        return Path(f"{self.root}.known") / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".json")
+
+    def remember(self, workflow: Workflow) -> None:
+        path = self._known_path(workflow.key)
+        if path.exists():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomic(path, workflow.model_dump_json().encode())
+        except OSError:
+            pass  # a cache: failing to fill it only matters if the service goes away later
+
+    def recall(self, key: str) -> Workflow | None:
+        try:
+            return Workflow.model_validate_json(self._known_path(key).read_bytes())
+        except (OSError, ValueError):
+            return None
 
     def count(self) -> int:
         if not self.pending():

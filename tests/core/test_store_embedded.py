@@ -23,7 +23,7 @@ WRITER = textwrap.dedent(
     import sys
     from ledger_core.models import EntryDraft
     from ledger_core.store import EmbeddedStore
-    store = EmbeddedStore(sys.argv[1])
+    store = EmbeddedStore(sys.argv[1], lock_timeout=600)  # a loaded CI machine may starve a writer
     name, count = sys.argv[2], int(sys.argv[3])
     for i in range(count):
         result = store.append([EntryDraft(workflow="W", line="inference", cost_usd="0.01", source=name, source_ref=str(i))])

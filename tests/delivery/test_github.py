@@ -22,12 +22,12 @@ def serve_shop(fake) -> None:
         review(71, "bob", "CHANGES_REQUESTED", "2026-03-02T14:00:00Z"),
         review(72, "ada", "COMMENTED", "2026-03-02T15:00:00Z"),  # the author's reply
         review(73, "bob", "CHANGES_REQUESTED", "2026-03-02T18:00:00Z"),
-        review(74, "carol", "APPROVED", "2026-03-03T10:00:00Z"),
+        review(74, "bob", "APPROVED", "2026-03-03T10:00:00Z"),
     ]
     fake.routes["/repos/acme/shop/pulls/7/comments"] = [{"id": i, "pull_request_review_id": 71, "body": "x"} for i in range(6)]
     fake.routes["/repos/acme/shop/issues/7/events"] = [
         {"id": 1, "event": "review_requested", "created_at": "2026-03-02T13:50:00Z", "requested_reviewer": {"login": "bob"}},
-        {"id": 2, "event": "review_requested", "created_at": "2026-03-03T09:58:00Z", "requested_reviewer": {"login": "carol"}},
+        {"id": 2, "event": "review_requested", "created_at": "2026-03-03T09:58:00Z", "requested_reviewer": {"login": "bob"}},
     ]
     fake.routes[f"/repos/acme/shop/commits/{MERGE_SHA}/check-runs"] = {
         "total_count": 2,
@@ -51,7 +51,7 @@ def test_pull_requests_reviews_bounces_and_gate(fake_github, opledger, opledger_
     wf = stored.workflow("ABC-123")
     assert [t["state"] for t in wf["transitions"]] == ["open", "in_review", "merged", "verified"]
     assert wf["title"] == "Add login form" and wf["repo"] == "acme/shop"
-    assert wf["evidence"]["kind"] == "gate" and wf["evidence"]["reviewer"] == "carol"
+    assert wf["evidence"]["kind"] == "gate" and wf["evidence"]["reviewer"] == "bob"
     assert MERGE_SHA in wf["evidence"]["ref"] and set(wf["evidence"]["tests"]) == {"lint", "tests"}
 
     entries = stored.entries("ABC-123")
@@ -61,7 +61,7 @@ def test_pull_requests_reviews_bounces_and_gate(fake_github, opledger, opledger_
     assert Decimal(reviews["71"]["minutes"]) == 10 and reviews["71"]["attrs"]["depth"] == "deep"
     # Review 73: standard (30 min), well inside the time since the request.
     assert Decimal(reviews["73"]["minutes"]) == 30
-    # Review 74 approved, light (10 min) but only 2 min after carol was asked.
+    # Review 74 approved, light (10 min) but only 2 min after bob was asked again.
     assert Decimal(reviews["74"]["minutes"]) == 2 and reviews["74"]["attrs"]["state"] == "approved"
     # Priced by role: mid 85 $/h × focus 1.25.
     assert Decimal(reviews["73"]["cost_usd"]) == Decimal("53.125")

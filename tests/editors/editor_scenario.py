@@ -16,7 +16,6 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,8 +24,9 @@ REPO = Path(__file__).resolve().parents[2]
 OPLEDGER = str(Path(sys.executable).with_name("opledger"))
 EDITORS = REPO / "editors"
 WORKFLOW = "ED-1"
+SESSION = "5f1c2a9e-7d3b-4c8e-9a61-0b2d4e6f8a10"
 
-ORIGINAL = '''def total(items):
+ORIGINAL = """def total(items):
     return sum(items)
 
 
@@ -36,12 +36,12 @@ def average(items):
 
 def label(value):
     return str(value)
-'''
+"""
 
 # (old_string, new_string) in the order the agent made them; top to bottom so each span
 # computed after its edit is also where it sits in the final text.
 EDITS = {
-    "accept": ("    return sum(items)\n", "    if not items:\n        return 0\n    return sum(items)\n"),
+    "accept": ("    return sum(items)\n", '    if not items:\n        raise ValueError("no items")\n    return sum(items)\n'),
     "reject": ("    return 0\n", "    return total(items) / len(items) if items else 0.0\n"),
     "rework": ("    return str(value)\n", '    return f"{value:,}"\n'),
 }
@@ -57,62 +57,104 @@ class Scenario:
     env: dict[str, str]
     results: Path
     regions: dict[str, str] = field(default_factory=dict)  # decision → region id
-    recorded_by: str = ""
 
     def run_editor(self, argv: list[str], timeout: float = 90) -> dict:
         """Run the editor driver; it writes what it saw to ``self.results`` as JSON."""
         proc = subprocess.run(argv, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout)
         seen = json.loads(self.results.read_text("utf-8")) if self.results.exists() else {}
         assert proc.returncode == 0 and not seen.get("error"), (
-            f"{argv[0]} exited {proc.returncode}: {seen.get('error')}\nstdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
+            f"{argv[0]} exited {proc.returncode}: {seen.get('error')}\n"
+            f"stdout:\n{proc.stdout[-4000:]}\nstderr:\n{proc.stderr[-4000:]}"
             f"\nseen: {json.dumps(seen)[:4000]}"
         )
         return seen
 
 
-def _record_with_ledger_core(scenario: Scenario) -> None:
-    """Record each edit's region the way the agent hook does: whole lines, hashes, undo text."""
-    from ledger_core.ledger import ensure_workflow
-    from ledger_core.models import Region
-    from ledger_core.regions import content_hash, edit_span, line_hashes
-    from ledger_core.store import open_store
-    from ledger_core.undo_cache import save_original
+def _agent_edit(scenario: Scenario, n: int, old: str, new: str, transcript: Path) -> None:
+    """One Claude Code Edit: the file changes, the transcript gets the response that asked for
+    it, and the real ``opledger hook claude-code`` receives the PostToolUse payload."""
+    before = scenario.file.read_text("utf-8")
+    assert before.count(old) == 1, "each scenario edit replaces a unique string"
+    after = before.replace(old, new)
+    scenario.file.write_text(after, "utf-8")
+    tool_use_id = f"toolu_01Editor{n:04d}"
+    tool_input = {"file_path": str(scenario.file), "old_string": old, "new_string": new, "replace_all": False}
+    line = {
+        "type": "assistant",
+        "sessionId": SESSION,
+        "requestId": f"req_editor_{n}",
+        "timestamp": f"2026-02-11T10:0{n}:00.000Z",
+        "message": {
+            "model": "claude-opus-4-6",
+            "id": f"msg_editor_{n}",
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "tool_use", "id": tool_use_id, "name": "Edit", "input": tool_input}],
+            "usage": {
+                "input_tokens": 12,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 2048,
+                "output_tokens": 310,
+            },
+        },
+    }
+    with transcript.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line) + "\n")
+    new_start = after.count("\n", 0, after.index(new)) + 1
+    payload = {
+        "session_id": SESSION,
+        "transcript_path": str(transcript),
+        "cwd": str(scenario.root),
+        "permission_mode": "acceptEdits",
+        "hook_event_name": "PostToolUse",
+        "tool_name": "Edit",
+        "tool_input": tool_input,
+        "tool_response": {
+            "filePath": str(scenario.file),
+            "oldString": old,
+            "newString": new,
+            "originalFile": before,
+            "structuredPatch": [
+                {
+                    "oldStart": new_start,
+                    "oldLines": old.count("\n"),
+                    "newStart": new_start,
+                    "newLines": new.count("\n"),
+                    "lines": [f"-{x}" for x in old.splitlines()] + [f"+{x}" for x in new.splitlines()],
+                }
+            ],
+            "userModified": False,
+            "replaceAll": False,
+        },
+        "tool_use_id": tool_use_id,
+    }
+    env = scenario.env | {"OPLEDGER_WORKFLOW": WORKFLOW, "OPLEDGER_HOOK_SYNC": "1"}
+    proc = subprocess.run(
+        [OPLEDGER, "hook", "claude-code"], input=json.dumps(payload), env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
 
-    old_cache = os.environ.get("OPLEDGER_CACHE_DIR")
-    os.environ["OPLEDGER_CACHE_DIR"] = scenario.env["OPLEDGER_CACHE_DIR"]
+
+def _record_agent_edits(scenario: Scenario) -> None:
+    """The agent's three edits, recorded by the hook; regions are then named by where they start."""
+    from ledger_core.store import open_store
+
+    transcript = scenario.root.parent / "claude" / f"{SESSION}.jsonl"
+    transcript.parent.mkdir(parents=True)
+    for n, (old, new) in enumerate(EDITS.values()):
+        _agent_edit(scenario, n, old, new, transcript)
     store = open_store(scenario.env["OPLEDGER_STORE"])
     try:
-        ensure_workflow(store, WORKFLOW, title="editor scenario")
-        text = ORIGINAL
-        for n, (name, (old, new)) in enumerate(EDITS.items()):
-            text = text.replace(old, new, 1)
-            span = edit_span(text, new, old)
-            assert span is not None
-            region = Region(
-                workflow=WORKFLOW,
-                path=str(scenario.file),
-                start_line=span.start_line,
-                end_line=span.end_line,
-                content_hash=content_hash(span.text),
-                line_hashes=line_hashes(span.text),
-                agent="claude-code",
-                model="claude-opus-4-6",
-                session="editor-scenario",
-                tool_use_id=f"toolu_editor_{n}",
-                tokens=1200,
-                cost_usd=Decimal("0.0312"),
-            )
-            store.put_regions([region])
-            save_original(region.id, span.original_text)
-            scenario.regions[name] = region.id
-        scenario.file.write_text(text, "utf-8")
+        regions = store.regions(workflow=WORKFLOW)
     finally:
         store.close()
-        if old_cache is None:
-            os.environ.pop("OPLEDGER_CACHE_DIR", None)
-        else:
-            os.environ["OPLEDGER_CACHE_DIR"] = old_cache
-    scenario.recorded_by = "ledger_core"
+    by_start = {r.start_line: r for r in regions}
+    assert sorted((r.start_line, r.end_line) for r in regions) == sorted(EXPECTED_LINES.values()), (
+        "the hook recorded other regions"
+    )
+    for name, (start, _) in EXPECTED_LINES.items():
+        assert by_start[start].model == "claude-opus-4-6" and by_start[start].state.value == "pending"
+        scenario.regions[name] = by_start[start].id
 
 
 @pytest.fixture
@@ -131,7 +173,7 @@ def scenario(tmp_path: Path, ledger_env: dict[str, str]) -> Scenario:
     file = (root / "stats.py").resolve()
     file.write_text(ORIGINAL, "utf-8")
     scn = Scenario(root=root.resolve(), file=file, env=env, results=results)
-    _record_with_ledger_core(scn)
+    _record_agent_edits(scn)
     return scn
 
 

@@ -44,3 +44,9 @@ def test_commented_environment_example_is_valid_toml_when_uncommented():
 def test_guide_points_at_the_snippet_and_the_server_command():
     guide = (HELIX / "README.md").read_text("utf-8")
     assert "languages.toml" in guide and "opledger lsp" in guide
+
+
+def test_the_named_command_starts_the_language_server(opledger):
+    server = load()["language-server"]["opledger"]
+    result = opledger(*server["args"], "--help")
+    assert "stdio" in result.stdout.lower()

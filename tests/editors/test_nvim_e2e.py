@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import os
+import re
+import subprocess
 from importlib import resources
 
 import pytest
-from editor_scenario import EDITORS, FINAL_AFTER_DECISIONS, WORKFLOW, Scenario, assert_diagnostics_on_expected_lines, assert_ledger_reflects_decisions, editor_available
+from editor_scenario import (
+    EDITORS,
+    FINAL_AFTER_DECISIONS,
+    WORKFLOW,
+    Scenario,
+    assert_diagnostics_on_expected_lines,
+    assert_ledger_reflects_decisions,
+    editor_available,
+)
 
 pytestmark = [pytest.mark.editor, pytest.mark.timeout(120)]
 
@@ -27,7 +36,17 @@ def nvim_binary() -> str:
 
 def run_nvim(scenario: Scenario, *extra: str) -> dict:
     scenario.env["OPLEDGER_TEST_FILE"] = str(scenario.file)
-    argv = [nvim_binary(), "--headless", "--clean", "-n", "--cmd", f"set rtp^={EDITORS / 'nvim'}", *extra, "-c", f"luafile {DRIVER}"]
+    argv = [
+        nvim_binary(),
+        "--headless",
+        "--clean",
+        "-n",
+        "--cmd",
+        f"set rtp^={EDITORS / 'nvim'}",
+        *extra,
+        "-c",
+        f"luafile {DRIVER}",
+    ]
     return scenario.run_editor(argv)
 
 
@@ -53,10 +72,22 @@ def test_review_scenario_in_neovim(scenario: Scenario, opledger_json):
 
 def test_checkhealth_reports_the_server_command(scenario: Scenario, tmp_path):
     report = tmp_path / "health.txt"
-    argv = [nvim_binary(), "--headless", "--clean", "-n", "--cmd", f"set rtp^={EDITORS / 'nvim'}",
-            "-c", "lua require('opledger').setup()", "-c", "checkhealth opledger", "-c", f"silent write! {report}", "-c", "qall!"]
-    import subprocess
-
+    argv = [
+        nvim_binary(),
+        "--headless",
+        "--clean",
+        "-n",
+        "--cmd",
+        f"set rtp^={EDITORS / 'nvim'}",
+        "-c",
+        "lua require('opledger').setup()",
+        "-c",
+        "checkhealth opledger",
+        "-c",
+        f"silent write! {report}",
+        "-c",
+        "qall!",
+    ]
     proc = subprocess.run(argv, cwd=scenario.root, env=scenario.env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     text = report.read_text("utf-8")
@@ -65,19 +96,23 @@ def test_checkhealth_reports_the_server_command(scenario: Scenario, tmp_path):
     assert f"store: {scenario.env['OPLEDGER_STORE']}" in text or "store: opledger default" in text
 
 
-def test_unknown_rework_reason_is_refused_without_recording(scenario: Scenario, opledger_json, tmp_path):
+def test_fallback_start_attaches_and_unknown_rework_reason_is_refused(scenario: Scenario, opledger_json, tmp_path):
+    """Without vim.lsp.config/enable (Neovim < 0.11) the plugin starts the client itself; a bad
+    reason is refused in the editor and nothing reaches the ledger."""
     script = tmp_path / "bad_reason.lua"
     script.write_text(
         """
 local msgs = {}
 vim.notify = function(msg, level) table.insert(msgs, { msg = msg, level = level }) end
+vim.lsp.config, vim.lsp.enable = nil, nil
 require('opledger').setup()
 vim.cmd.edit(vim.fn.fnameescape(vim.env.OPLEDGER_TEST_FILE))
-vim.wait(30000, function() return #vim.diagnostic.get(0, { severity = nil }) > 0 end, 50)
+vim.wait(30000, function() return #vim.diagnostic.get(0) == 3 end, 50)
 vim.api.nvim_win_set_cursor(0, { 12, 0 })
 vim.cmd('LedgerRework because')
 local out = assert(io.open(vim.env.OPLEDGER_TEST_RESULTS, 'w'))
-out:write(vim.json.encode({ notifications = msgs, diagnostics = #vim.diagnostic.get(0) }))
+local attached = require('opledger').client(0) ~= nil
+out:write(vim.json.encode({ notifications = msgs, diagnostics = #vim.diagnostic.get(0), client = attached }))
 out:close()
 vim.cmd('qall!')
 """,
@@ -86,8 +121,26 @@ vim.cmd('qall!')
     scenario.env["OPLEDGER_TEST_FILE"] = str(scenario.file)
     argv = [nvim_binary(), "--headless", "--clean", "-n", "--cmd", f"set rtp^={EDITORS / 'nvim'}", "-c", f"luafile {script}"]
     seen = scenario.run_editor(argv)
-    assert seen["diagnostics"] == 3
+    assert seen["client"] is True and seen["diagnostics"] == 3
     assert any("unknown rework reason" in n["msg"] and n["level"] == 4 for n in seen["notifications"]), seen
     shown = opledger_json("show", WORKFLOW, "--json")
     assert {r["state"] for r in shown["regions"]} == {"pending"}
-    assert json.dumps(shown["lines"]["rework"]["entries"]) == "0"
+    assert shown["lines"]["rework"]["entries"] == 0 and shown["lines"]["review"]["entries"] == 0
+
+
+def test_help_file_tags_every_command(tmp_path):
+    doc = tmp_path / "doc"
+    doc.mkdir()
+    (doc / "opledger.txt").write_bytes((EDITORS / "nvim" / "doc" / "opledger.txt").read_bytes())
+    proc = subprocess.run(
+        [nvim_binary(), "--headless", "--clean", "-n", "-c", f"helptags {doc}", "-c", "qall!"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0 and "E1" not in proc.stderr, proc.stderr  # E154: duplicate tag
+    tags = {line.split("\t")[0] for line in (doc / "tags").read_text("utf-8").splitlines()}
+    commands = {":LedgerAccept", ":LedgerReject", ":LedgerRework", ":LedgerAcceptAll", ":LedgerShow"}
+    assert commands | {"opledger.setup()", "opledger.statusline()", "opledger-health"} <= tags
+    plugin = (EDITORS / "nvim" / "plugin" / "opledger.lua").read_text("utf-8")
+    assert {c.lstrip(":") for c in commands} == set(re.findall(r"nvim_create_user_command\('(\w+)'", plugin))

@@ -101,6 +101,7 @@ class Editor:
     buffers: dict[str, list[Any]] = field(default_factory=dict)  # uri -> [text, version]
     edits_applied: list[types.ApplyWorkspaceEditParams] = field(default_factory=list)
     refuse_edits: bool = False
+    capabilities: types.ServerCapabilities | None = None
 
     def open(self, path: Path | str, text: str | None = None, uri: str | None = None) -> str:
         uri = uri or uri_of(str(path))
@@ -211,13 +212,14 @@ async def start_editor(project: Project, profile: str = "vscode", init: dict[str
         return types.ApplyWorkspaceEditResult(applied=True)
 
     await client.start_io(OPLEDGER, "lsp", env=project.env)
-    await client.initialize_session(
+    result = await client.initialize_session(
         types.InitializeParams(
             capabilities=client_capabilities(PROFILES[profile]),
             root_uri=uri_of(str(project.root)),
             initialization_options=options() if init is None else init,
         )
     )
+    editor.capabilities = result.capabilities
     return editor
 
 

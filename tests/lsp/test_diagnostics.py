@@ -62,12 +62,12 @@ async def test_pull_diagnostics_only_when_configured(project):
     region = project.region(path, 2, 3)
     push = await start_editor(project, "vscode")
     try:
-        caps = push.client.protocol.server_capabilities if hasattr(push.client.protocol, "server_capabilities") else None
-        assert caps is None or caps.diagnostic_provider is None
+        assert push.capabilities.diagnostic_provider is None
     finally:
         await stop_editor(push)
     editor = await start_editor(project, "vscode", init={"diagnosticMode": "pull"})
     try:
+        assert editor.capabilities.diagnostic_provider is not None
         uri = editor.open(path)
         report = await editor.client.text_document_diagnostic_async(
             types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri))

@@ -49,6 +49,18 @@ def chromium_path() -> str | None:
     return None
 
 
+# First paint can come after the load event: wait for it (buffered), give up after 5 s.
+PAINT = """new Promise(resolve => {
+  const seen = {};
+  const done = () => resolve(seen);
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) seen[e.name] = e.startTime;
+    if ('first-contentful-paint' in seen) done();
+  }).observe({type: 'paint', buffered: true});
+  setTimeout(done, 5000);
+})"""
+
+
 class CdpError(RuntimeError):
     pass
 
@@ -93,7 +105,10 @@ class Chromium:
         self._proc = subprocess.Popen(
             [self.executable, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            preexec_fn=remap, pass_fds=(3, 4),
+            preexec_fn=remap,
+            # Not pass_fds: it marks 3 and 4 inheritable *before* remap runs, failing when the
+            # parent has nothing open there. Our fds are non-inheritable except the two remapped.
+            close_fds=False,
         )
         os.close(to_child_r)
         os.close(from_child_w)
@@ -185,6 +200,7 @@ class Chromium:
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.send(f"{domain}.enable", session=session)
+        self.send("Page.bringToFront", session=session)
         self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=session)
         return session
 
@@ -198,7 +214,7 @@ class Chromium:
         self.wait_event("Page.loadEventFired", session)
         result = PageLoad(url=url)
         result.text = self.evaluate(session, "document.body.innerText")
-        result.paint = {e["name"]: e["startTime"] for e in self.evaluate(session, "performance.getEntriesByType('paint').map(e => e.toJSON())")}
+        result.paint = self.evaluate(session, PAINT)
         if screenshot is not None:
             shot = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session)
             screenshot.write_bytes(base64.b64decode(shot["data"]))

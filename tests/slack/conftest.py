@@ -1,101 +1,16 @@
-"""The real bot (``opledger slack serve`` in a subprocess) against the fake Slack Web API, and
-requests signed exactly as Slack signs them."""
+"""Fixtures: the fake Slack Web API and the real bot (``opledger slack serve`` in a subprocess)
+on loopback, sharing one isolated store per test module."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import os
-import socket
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
-
-from tests.conftest import OPLEDGER
-from tests.slack.fake_slack import FakeSlack
-
-BOT_TOKEN = "xoxb-1111-2222-opledgerTESTtoken"
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-MANAGER = "UMANAGER1"
-ALICE = "UALICE"
-BOB = "UBOB"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def signature(body: str, ts: str, secret: str = SIGNING_SECRET) -> str:
-    return "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
-
-
-@dataclass
-class Bot:
-    url: str
-    fake: FakeSlack
-    env: dict[str, str]
-    log: Path
-    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10))
-
-    def post(self, body: str, content_type: str, *, ts: int | None = None, secret: str = SIGNING_SECRET,
-             headers: dict[str, str] | None = None, sign: bool = True) -> httpx.Response:
-        stamp = str(int(time.time()) if ts is None else ts)
-        sent = {"Content-Type": content_type, "X-Slack-Request-Timestamp": stamp}
-        if sign:
-            sent["X-Slack-Signature"] = signature(body, stamp, secret)
-        return self.http.post(self.url + "/slack/events", content=body.encode(), headers=sent | (headers or {}))
-
-    def command(self, text: str, user: str = ALICE, channel: str = "C0GENERAL", **kwargs: Any) -> tuple[httpx.Response, str]:
-        """A ``/ledger`` slash command; returns the response and its response_url path."""
-        path = f"/respond/{uuid.uuid4().hex}"
-        form = {"token": "legacy", "team_id": "T0FAKE", "team_domain": "fake", "channel_id": channel, "channel_name": "general",
-                "user_id": user, "user_name": user.lower(), "command": "/ledger", "text": text, "api_app_id": "A0OPLEDGER",
-                "response_url": self.fake.url + path, "trigger_id": f"trigger.{uuid.uuid4().hex}"}
-        return self.post(urlencode(form), "application/x-www-form-urlencoded", **kwargs), path
-
-    def interactive(self, payload: dict[str, Any], **kwargs: Any) -> httpx.Response:
-        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kwargs)
-
-    def event(self, event: dict[str, Any], event_id: str | None = None, **kwargs: Any) -> httpx.Response:
-        body = {"token": "legacy", "team_id": "T0FAKE", "api_app_id": "A0OPLEDGER", "type": "event_callback",
-                "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()), "event": event}
-        return self.post(json.dumps(body), "application/json", **kwargs)
-
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([OPLEDGER, *args], capture_output=True, text=True, env=self.env, timeout=120)
-        if check:
-            assert result.returncode == 0, f"opledger {' '.join(args)} → {result.returncode}\n{result.stdout}\n{result.stderr}"
-        return result
-
-    def show(self, workflow: str) -> dict[str, Any]:
-        return json.loads(self.cli("show", workflow, "--json").stdout)
-
-    def responses(self, path: str, timeout: float = 15) -> list[dict[str, Any]]:
-        return self.fake.wait_for("response_url", lambda p: p["_path"] == path, timeout=timeout)
-
-
-def bot_env(tmp: Path, fake: FakeSlack) -> dict[str, str]:
-    home = tmp / "home"
-    home.mkdir(exist_ok=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPLEDGER_", "SLACK_", "CLAUDE_", "CODEX_"))}
-    env.update(
-        OPLEDGER_STORE=str(tmp / "store"), OPLEDGER_CONFIG=str(tmp / "config.toml"), HOME=str(home), COLUMNS="200", NO_COLOR="1",
-        TZ="UTC", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url,
-        SLACK_MANAGERS=json.dumps({"core": [MANAGER]}), SLACK_USERS=f"{ALICE}=alice,{BOB}=bob",
-    )
-    (tmp / "config.toml").write_text('[actors]\nalice = "senior"\nbob = "staff"\n')
-    return env
+from slack_fake_api import FakeSlack
+from slack_harness import BOT_TOKEN, OPLEDGER, Bot, bot_env, free_port
 
 
 @pytest.fixture(scope="module")

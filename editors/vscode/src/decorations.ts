@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 
 import { CONFIG_SECTION } from "./constants";
-import type { PendingRegion } from "./protocol";
+import { lineSpan, type PendingRegion } from "./protocol";
 
 export class PendingDecorations implements vscode.Disposable {
   private readonly type = vscode.window.createTextEditorDecorationType({
@@ -26,7 +26,8 @@ export class PendingDecorations implements vscode.Disposable {
       editor.setDecorations(
         this.type,
         regions.map((r) => ({
-          range: new vscode.Range(r.range.start.line, r.range.start.character, r.range.end.line, r.range.end.character),
+          // Whole-line decoration: a range ending at column 0 must not tint the line after it.
+          range: new vscode.Range(lineSpan(r.range).first, 0, lineSpan(r.range).last, 0),
           hoverMessage: `agent-written region ${r.region} · ${r.workflow ?? "no workflow"} · pending review`,
         })),
       );

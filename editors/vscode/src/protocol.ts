@@ -89,11 +89,15 @@ export function pendingRegions(diagnostics: readonly DiagnosticLike[]): PendingR
   return found;
 }
 
+/** The first and last line a range covers: one ending at column 0 stops on the line before. */
+export function lineSpan(range: PendingRegion["range"]): { first: number; last: number } {
+  const last = range.end.character === 0 && range.end.line > range.start.line ? range.end.line - 1 : range.end.line;
+  return { first: range.start.line, last };
+}
+
 function contains(range: PendingRegion["range"], at: Position): boolean {
   const after = at.line > range.start.line || (at.line === range.start.line && at.character >= range.start.character);
-  // A region that ends at column 0 of a line covers the lines before it, as LSP ranges do.
-  const endLine = range.end.character === 0 && range.end.line > range.start.line ? range.end.line - 1 : range.end.line;
-  return after && at.line <= endLine;
+  return after && at.line <= lineSpan(range).last;
 }
 
 /** The pending region under the cursor, if the client already knows it from diagnostics. */

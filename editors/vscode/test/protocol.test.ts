@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 
 import { ClientCommand, REWORK_REASONS, ServerCommand } from "../src/constants";
-import { decisionArgs, formatStatus, ledgerTitle, parseStatus, pendingRegions, regionAt, serverEnv } from "../src/protocol";
+import { decisionArgs, formatStatus, ledgerTitle, lineSpan, parseStatus, pendingRegions, regionAt, serverEnv } from "../src/protocol";
 
 const uri = "file:///tmp/project/app.py";
 const range = (a: number, b: number) => ({ start: { line: a, character: 0 }, end: { line: b, character: 0 } });
@@ -48,6 +48,11 @@ describe("pendingRegions", () => {
     assert.equal(regionAt(regions, { line: 4, character: 12 })?.region, "R1");
     assert.equal(regionAt(regions, { line: 5, character: 0 }), undefined);
     assert.equal(regionAt(regions, { line: 1, character: 9 }), undefined);
+  });
+  it("spans whole lines for decorations", () => {
+    assert.deepEqual(lineSpan(range(2, 5)), { first: 2, last: 4 });
+    assert.deepEqual(lineSpan(range(2, 2)), { first: 2, last: 2 });
+    assert.deepEqual(lineSpan({ start: { line: 2, character: 0 }, end: { line: 3, character: 7 } }), { first: 2, last: 3 });
   });
   it("treats a region ending mid-line as covering that line", () => {
     const regions = pendingRegions([{ ...ours, range: { start: { line: 2, character: 4 }, end: { line: 3, character: 10 } } }]);

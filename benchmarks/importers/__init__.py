@@ -1,0 +1,1 @@
+"""Benchmark of the agent-transcript importers against ccusage, and its corpus generator."""

@@ -1,0 +1,1 @@
+"""Tests of the agent-transcript importers (Claude Code, Codex, git-ai, Agent Trace, OTel)."""
