@@ -200,7 +200,7 @@ def _axes(fig: Figure, *args, **kwargs):
     return fig.add_subplot(*args, **kwargs)
 
 
-def _f(value: Decimal | float | int | None) -> float:
+def _f(value: Decimal | float | None) -> float:
     return float(value) if value is not None else float("nan")
 
 
@@ -417,7 +417,7 @@ def context_vs_rework(report: TeamReport) -> Chart:
     )
     if not points:
         return chart
-    fig = _figure(5.0, 3.4)
+    fig = _figure(7.0, 3.4)
     ax = _axes(fig)
     clear = [p for p in points if p[3] is not None and p[3] >= 3]
     vague = [p for p in points if p[3] is None or p[3] < 3]
@@ -571,7 +571,7 @@ def audit_timeline(audit: Audit) -> Chart:
 def _date_axis(ax, moments: Sequence[datetime]) -> None:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
-    locator = AutoDateLocator(maxticks=8)
+    locator = AutoDateLocator(minticks=3)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     if len(set(moments)) == 1:  # one moment: give the axis some width

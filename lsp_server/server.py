@@ -3,6 +3,12 @@
 Features (``lsp_server.features.*``) register their handlers on it and stay thin; everything
 they share lives here. Any failure of the store or of one document is logged to the client
 (``window/logMessage``) and the server keeps serving.
+
+Store calls never run on the event loop: a locked embedded store or a slow team service must
+not stall the editor. They run, in order, on one worker thread (``in_store``); the loop keeps
+the documents and answers from the last region snapshot meanwhile. Because the worker is
+first-in first-out, a request that goes through it answers after every store call queued
+before it.
 """
 
 from __future__ import annotations
@@ -11,21 +17,28 @@ import asyncio
 import getpass
 import importlib
 import os
+import threading
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from ledger_core.config import Settings, load_settings
-from ledger_core.decisions import mark_shown
 from ledger_core.errors import LedgerError
 from ledger_core.models import Region, RegionState
 from ledger_core.store import Store, open_store
 
 from .options import ClientOptions, parse_options
 from .presentation import diagnostic_message
+from .protocol import OpledgerProtocol
 from .tracking import DocumentState, Tracked
 from .uris import canonical, path_of
+
+T = TypeVar("T")
+Snapshot = tuple[str, dict[str, list[Region]]]
 
 FEATURES = ("documents", "diagnostics", "hover", "code_actions", "code_lens", "commands", "status", "live", "configuration")
 SOURCE = "opledger"

@@ -24,6 +24,21 @@ def strip_end(line: str) -> str:
     return line.rstrip("\r\n")
 
 
+# Line hashes by line text (with its end), shared by all documents: reopening a file, or an
+# edit that re-splits a line, costs dictionary lookups instead of a blake2b per line.
+_HASHES: dict[str, str] = {}
+_HASHES_MAX = 200_000
+
+
+def hash_of(line: str) -> str:
+    digest = _HASHES.get(line)
+    if digest is None:
+        if len(_HASHES) >= _HASHES_MAX:
+            _HASHES.clear()
+        digest = _HASHES[line] = line_hash(strip_end(line))
+    return digest
+
+
 def utf16_to_index(line: str, column: int) -> int:
     """An LSP (UTF-16) column as a Python string index into ``line``."""
     if line.isascii():
@@ -71,7 +86,7 @@ class DocumentState:
     @classmethod
     def from_text(cls, uri: str, path: str, text: str, version: int | None) -> DocumentState:
         lines = split_keepends(text)
-        return cls(uri, path, version, lines, [line_hash(strip_end(line)) for line in lines])
+        return cls(uri, path, version, lines, [hash_of(line) for line in lines])
 
     @property
     def text(self) -> str:
@@ -154,7 +169,7 @@ class DocumentState:
         while tail < len(old) - head and tail < len(new) - head and old[-1 - tail] == new[-1 - tail]:
             tail += 1
         lines[sl : sl + old_count] = new
-        self.hashes[sl : sl + old_count] = [line_hash(strip_end(line)) for line in new]
+        self.hashes[sl : sl + old_count] = [hash_of(line) for line in new]
         return self._shift(sl + head, len(old) - head - tail, len(new) - head - tail)
 
     def _replace_all(self, text: str) -> bool:
@@ -167,7 +182,7 @@ class DocumentState:
         while tail < len(old) - head and tail < len(new) - head and old[-1 - tail] == new[-1 - tail]:
             tail += 1
         self.lines = new
-        self.hashes = [line_hash(strip_end(line)) for line in new]
+        self.hashes = [hash_of(line) for line in new]
         moved = self._shift(head, len(old) - head - tail, len(new) - head - tail)
         if old[head : len(old) - tail] and new[head : len(new) - tail]:
             # A reload can move text arbitrarily: re-anchor regions inside the rewritten block.
@@ -224,7 +239,11 @@ class DocumentState:
         return [t for t in self.tracked.values() if t.visible and t.start <= line <= t.end and (t.pending or not pending_only)]
 
     def overlapping(self, first: int, last: int) -> list[Tracked]:
-        return [t for t in self.pending() if t.start <= last and t.end >= first]
+        found = [t for t in self.tracked.values() if t.pending and t.start <= last and t.end >= first and t.visible]
+        return sorted(found, key=lambda t: (t.start, t.end))
+
+    def pending_count(self) -> int:
+        return sum(1 for t in self.tracked.values() if t.pending and t.visible)
 
     def line_length(self, line: int) -> int:
         if 0 <= line < len(self.lines):

@@ -31,7 +31,7 @@ from ledger_core.report import build_report
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "docs" / "benchmarks" / "reports.md"
 sys.path.insert(0, str(REPO / "tests" / "reports"))  # the CDP driver the browser tests use
-from reports_chromium import Chromium  # noqa: E402
+from reports_chromium import Chromium
 
 
 def timed(action: Callable[[], object], repeat: int = 3) -> tuple[float, object]:
@@ -137,8 +137,8 @@ def main() -> None:
         "## HTML reports",
         "",
         f"Measured {machine_line()}.",
-        f"Data: {args.workflows:,} workflows, {len(entries):,} entries, {len(regions):,} regions over 12 weeks (synthetic, deterministic);"
-        f" page size {len(html) / 1024:.0f} KiB.",
+        (f"Data: {args.workflows:,} workflows, {len(entries):,} entries, {len(regions):,} regions over 12 weeks (synthetic, deterministic);"
+         f" page size {len(html) / 1024:.0f} KiB."),
         "",
         "| measure | result | target | beside the baseline |",
         "|---|---:|---:|---|",

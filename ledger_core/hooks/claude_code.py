@@ -27,7 +27,7 @@ def wanted(payload: dict[str, Any]) -> bool:
     event = payload.get("hook_event_name")
     if event == "PostToolUse":
         return payload.get("tool_name") in EDIT_TOOLS and isinstance(payload.get("tool_input"), dict)
-    return event in IMPORT_EVENTS and isinstance(payload.get("transcript_path"), str)
+    return event in IMPORT_EVENTS and isinstance(payload.get("transcript_path"), str) and bool(payload["transcript_path"].strip())
 
 
 def handle(payload: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from ..config import Settings
 from ..errors import InvalidInput, InvalidTransition, LedgerError, NotFound, StoreError, UnknownWorkflow
@@ -81,15 +82,16 @@ def create_app(settings: Settings, store: Store, *, admin_token: str | None = No
     return app
 
 
-def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
-    """The caller, from their bearer token (cached briefly: every append asks)."""
+async def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:
+    """The caller, from their bearer token. Cached briefly, and checked on the event loop when
+    cached: every append asks, and a hop to a worker thread costs more than the check."""
     cache: dict[str | None, tuple[float, Principal]] = request.app.state.principals
     hit = cache.get(authorization)
     now = time.monotonic()
     if hit is not None and now - hit[0] < PRINCIPAL_TTL:
         request.state.principal = hit[1]
         return hit[1]
-    who = request.app.state.accounts.authenticate(authorization)
+    who = await run_in_threadpool(request.app.state.accounts.authenticate, authorization)
     if len(cache) > 10_000:
         cache.clear()
     cache[authorization] = (now, who)

@@ -75,7 +75,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
+def write_atomic(path: Path, payload: bytes, *, sync_dir: bool = True) -> None:
     """Replace ``path`` with ``payload`` so that readers see the old or the new file, never half."""
     tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{new_id()}")
     try:
@@ -90,7 +90,8 @@ def write_atomic(path: Path, payload: bytes) -> None:
         except OSError:
             pass
         raise StoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
 
 
 def read_json(path: Path) -> Any | None:
@@ -145,6 +146,7 @@ class EmbeddedStore:
         self.location = str(self.root)
         self.lock_timeout = lock_timeout
         self._segment_cache: dict[str, tuple[tuple[int, int], list[Entry]]] = {}
+        self._shard_paths = [self.root / "keys" / f"{n:02x}.json" for n in range(64)]
         # One lock object per store: filelock is re-entrant per object, so ``seal`` can append
         # inside its own critical section.
         self._lock = FileLock(self.root / ".lock", timeout=lock_timeout)
@@ -265,7 +267,8 @@ class EmbeddedStore:
         return 0, GENESIS_HASH
 
     def _shard_path(self, key: str) -> Path:
-        return self.root / "keys" / f"{hashlib.sha1(key.encode()).hexdigest()[:2]}.json"
+        # 64 shards: a single append rewrites one small file, a large batch at most 64.
+        return self._shard_paths[hashlib.sha1(key.encode()).digest()[0] & 0x3F]
 
     def _repair_key_index(self, next_seq: int) -> None:
         """Index keys of entries written after the last indexed seq (after a crash)."""
@@ -286,11 +289,15 @@ class EmbeddedStore:
         self._write_keys(pending)
         write_atomic(mark_path, orjson.dumps({"next": next_seq}))
 
-    def _write_keys(self, pending: dict[Path, dict[str, str]]) -> None:
+    def _write_keys(self, pending: dict[Path, dict[str, str]], loaded: dict[Path, dict[str, str]] | None = None) -> None:
         for shard, keys in pending.items():
-            current = read_json(shard) or {}
+            current = (loaded or {}).get(shard)
+            if current is None:
+                current = read_json(shard) or {}
             current.update(keys)
-            write_atomic(shard, orjson.dumps(current))
+            write_atomic(shard, orjson.dumps(current), sync_dir=False)
+        if pending:
+            _fsync_dir(self.root / "keys")  # once for every rename above
 
     def append(self, drafts: Sequence[EntryDraft]) -> AppendResult:
         if not drafts:
@@ -332,12 +339,12 @@ class EmbeddedStore:
                 docs.append(doc)
                 stored.append(entry)
                 if key is not None:
-                    fresh.setdefault(self._shard_path(key), {})[key] = entry_id
+                    fresh.setdefault(shard, {})[key] = entry_id
                 prev_hash = doc["hash"]
                 next_seq += 1
             self._write_entries(docs)
             # Entries are the commit point; the key index follows and is repaired if we die here.
-            self._write_keys(fresh)
+            self._write_keys(fresh, loaded=shards)
             if stored:
                 write_atomic(self.root / "keys" / "_indexed.json", orjson.dumps({"next": next_seq}))
         return AppendResult(stored=tuple(stored), duplicates=tuple(duplicates))

@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 FLAGS = (
     "--headless",
@@ -61,6 +61,13 @@ PAINT = """new Promise(resolve => {
 })"""
 
 
+def _above_ten(fds: tuple[int, int]) -> tuple[int, int]:
+    moved = tuple(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10) for fd in fds)
+    for fd in fds:
+        os.close(fd)
+    return moved  # type: ignore[return-value]
+
+
 class CdpError(RuntimeError):
     pass
 
@@ -91,24 +98,20 @@ class Chromium:
         self._closed = False
 
     # ------------------------------------------------------------------ process and pipe
-    def __enter__(self) -> Chromium:
+    def __enter__(self) -> Self:
         self._profile = tempfile.mkdtemp(prefix="opledger-chromium-")
-        to_child_r, self._to_child = os.pipe()
-        self._from_child, from_child_w = os.pipe()
+        # The child's ends go to fds >= 10 so that moving them to 3 and 4 cannot clobber them.
+        to_child_r, self._to_child = _above_ten(os.pipe())
+        self._from_child, from_child_w = _above_ten(os.pipe())
 
-        def remap() -> None:  # runs in the child: put the pipe ends at fds 3 and 4
-            high_r = fcntl.fcntl(to_child_r, fcntl.F_DUPFD_CLOEXEC, 10)
-            high_w = fcntl.fcntl(from_child_w, fcntl.F_DUPFD_CLOEXEC, 10)
-            os.dup2(high_r, 3)
-            os.dup2(high_w, 4)
-
+        # Chromium wants the pipe at fds 3 and 4; bash moves our two ends there just before it
+        # execs Chromium (no preexec_fn, which is unsafe in a process with threads).
+        remap = f'exec "$0" "$@" 3<&{to_child_r} 4>&{from_child_w} {to_child_r}<&- {from_child_w}>&-'
+        bash = shutil.which("bash") or "/bin/bash"
         self._proc = subprocess.Popen(
-            [self.executable, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
+            [bash, "-c", remap, self.executable, *FLAGS, f"--user-data-dir={self._profile}", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            preexec_fn=remap,
-            # Not pass_fds: it marks 3 and 4 inheritable *before* remap runs, failing when the
-            # parent has nothing open there. Our fds are non-inheritable except the two remapped.
-            close_fds=False,
+            pass_fds=(to_child_r, from_child_w),
         )
         os.close(to_child_r)
         os.close(from_child_w)
@@ -121,8 +124,8 @@ class Chromium:
     def __exit__(self, *exc: object) -> None:
         try:
             self.send("Browser.close", timeout=5)
-        except Exception:  # noqa: BLE001 - closing anyway
-            pass
+        except (CdpError, OSError):
+            pass  # it is going away anyway; wait() and kill() below make sure
         try:
             self._proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -204,7 +207,7 @@ class Chromium:
         self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}, session=session)
         return session
 
-    def load(self, path: Path, *, screenshot: Path | None = None, media: str | None = None) -> PageLoad:
+    def load(self, path: Path, *, screenshot: Path | None = None, media: str | None = None, shot_height: int | None = None) -> PageLoad:
         """Open ``path`` as a file:// URL in a fresh tab; collect requests, errors, text, paint timing."""
         session = self.new_page()
         if media:
@@ -216,7 +219,11 @@ class Chromium:
         result.text = self.evaluate(session, "document.body.innerText")
         result.paint = self.evaluate(session, PAINT)
         if screenshot is not None:
-            shot = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session)
+            params: dict[str, Any] = {"format": "png", "captureBeyondViewport": True}
+            if shot_height:  # the top of the page only, e.g. for a README
+                height = min(shot_height, self.evaluate(session, "document.documentElement.scrollHeight"))
+                params["clip"] = {"x": 0, "y": 0, "width": self.evaluate(session, "document.documentElement.clientWidth"), "height": height, "scale": 1}
+            shot = self.send("Page.captureScreenshot", params, session=session)
             screenshot.write_bytes(base64.b64decode(shot["data"]))
         for event in self.events(session):
             method, params = event["method"], event.get("params", {})

@@ -16,8 +16,13 @@ Two ISO weeks of March 2026, four workflows of two teams:
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +32,35 @@ from ledger_core.decisions import Decision, ReworkReason, decide, mark_shown
 from ledger_core.ledger import record_incident
 from ledger_core.models import Incident, Region
 from ledger_core.store import EmbeddedStore
+
+OPLEDGER = str(Path(sys.executable).with_name("opledger"))
+
+
+@dataclass
+class Ledger:
+    """The scripted ledger's environment, and a way to run the real CLI against it."""
+
+    root: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([OPLEDGER, *args], check=False, capture_output=True, text=True, env=self.env, timeout=120)
+        if check:
+            assert result.returncode == 0, f"opledger {' '.join(args)} → {result.returncode}\n{result.stdout}\n{result.stderr}"
+        return result
+
+    def json(self, *args: str) -> dict:
+        return json.loads(self.run(*args).stdout)
+
+
+def isolated_env(root: Path) -> dict[str, str]:
+    home = root / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPLEDGER_", "CLAUDE_", "CODEX_"))}
+    env.update(OPLEDGER_STORE=str(root / "store"), OPLEDGER_CONFIG=str(root / "config.toml"), HOME=str(home),
+               COLUMNS="200", NO_COLOR="1", TZ="UTC")
+    return env
+
 
 AUDITED = "PAY-101"
 TRICKY_TITLE = 'Retry failed card payments <b>"safely"</b> & idempotently'

@@ -19,10 +19,10 @@ def audit_page(team_ledger, tmp_path_factory):
 
 
 def test_audit_page_loads_from_disk_without_errors_or_network(browser, audit_page, shots):
-    page = browser.load(audit_page, screenshot=shots / "audit.png")
+    page = browser.load(audit_page, screenshot=shots / "scripted-audit.png")
     assert page.console_errors == []
     assert page.requests == [page.url], "the page fetched something besides itself"
-    assert (shots / "audit.png").read_bytes().startswith(b"\x89PNG")
+    assert (shots / "scripted-audit.png").read_bytes().startswith(b"\x89PNG")
     assert page.paint.get("first-contentful-paint") is not None
 
 

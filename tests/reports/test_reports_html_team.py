@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 import pytest
 from reports_ledger import pct, usd
 
@@ -28,10 +29,10 @@ def team_page(team_ledger, tmp_path_factory):
 
 
 def test_team_report_loads_from_disk_without_errors_or_network(browser, team_page, shots):
-    page = browser.load(team_page, screenshot=shots / "team-report.png")
+    page = browser.load(team_page, screenshot=shots / "scripted-team-report.png")
     assert page.console_errors == []
     assert page.requests == [page.url]
-    assert (shots / "team-report.png").stat().st_size > 50_000
+    assert (shots / "scripted-team-report.png").stat().st_size > 50_000
     for heading in REQUIRED:
         assert heading in page.text, heading
 

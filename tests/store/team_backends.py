@@ -22,7 +22,7 @@ PG_URL = os.environ.get("OPLEDGER_TEST_PG", "postgresql://postgres@127.0.0.1:543
 OPLEDGER = str(Path(sys.executable).with_name("opledger"))
 ADMIN_TOKEN = "test-admin-" + uuid.uuid4().hex
 RESET = """
-TRUNCATE entry_docs, entries, workflows, regions, incidents, kv;
+TRUNCATE entry_docs, entries, entry_rollups, workflows, regions, incidents, kv;
 UPDATE chain_head SET next_seq = 0, hash = repeat('0', 64);
 """
 
