@@ -37,12 +37,17 @@ from .errors import LedgerError
 from .models import Line
 from .report import TeamReport
 
+
+class ChartsUnavailable(LedgerError, ImportError):
+    """matplotlib is missing: a clean CLI error, and still an ImportError for optional callers."""
+
+
 try:
     from matplotlib import rc_context
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 except ModuleNotFoundError as exc:  # the `reports` extra is optional for the core
-    raise LedgerError("charts need matplotlib: pip install 'ai-operating-ledger[reports]'") from exc
+    raise ChartsUnavailable("charts need matplotlib: pip install 'ai-operating-ledger[reports]'") from exc
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {

@@ -16,8 +16,9 @@ from .arguments import CommandArgs
 from .tracking import DocumentState, Tracked
 
 
-def locate(server, args: CommandArgs) -> tuple[DocumentState | None, Tracked | None, Region]:
+async def locate(server, args: CommandArgs) -> tuple[DocumentState | None, Tracked | None, Region]:
     """The region the arguments name: by id, or the pending region at a position."""
+    await server.ready(args.uri)  # a document opened just now: its regions are being read
     doc = server.docs.get(args.uri) if args.uri else None
     if args.region:
         if doc is not None and args.region in doc.tracked:
@@ -26,7 +27,7 @@ def locate(server, args: CommandArgs) -> tuple[DocumentState | None, Tracked | N
         found = server.find(args.region)
         if found is not None:
             return found[0], found[1], found[1].region
-        return None, None, server.store.get_region(args.region)
+        return None, None, await server.in_store(lambda: server.store.get_region(args.region))
     if doc is None:
         raise InvalidInput(f"{args.uri} is not an open document with agent regions")
     assert args.position is not None
@@ -54,7 +55,7 @@ def restore_edit(server, doc: DocumentState, tracked: Tracked, original: str) ->
 
 
 async def decide_one(server, args: CommandArgs, decision: Decision) -> dict[str, Any]:
-    doc, tracked, region = locate(server, args)
+    doc, tracked, region = await locate(server, args)
     if region.state != RegionState.PENDING:
         raise InvalidInput(f"region {region.id} is already {region.state.value}")
     modified = doc.current_modified(tracked) if doc is not None and tracked is not None else 0
@@ -70,19 +71,22 @@ async def decide_one(server, args: CommandArgs, decision: Decision) -> dict[str,
             if not result.applied:
                 raise InvalidInput(f"not rejected: the editor did not restore the original text ({result.failure_reason or 'declined'})")
             restored = True
-    return record(server, region, decision, args.reason if decision == Decision.REWORK else None, modified, restored)
+    return await record(server, region, decision, args.reason if decision == Decision.REWORK else None, modified, restored)
 
 
-def record(server, region: Region, decision: Decision, reason: ReworkReason | None, modified: int, restored: bool | None) -> dict[str, Any]:
-    decided = decide(
-        server.store,
-        server.settings,
-        region.id,
-        decision,
-        actor=server.reviewer,
-        role=server.options.role,
-        reason=reason,
-        modified_lines=modified if decision == Decision.ACCEPT else 0,
+async def record(server, region: Region, decision: Decision, reason: ReworkReason | None, modified: int, restored: bool | None) -> dict[str, Any]:
+    settings, actor, role = server.settings, server.reviewer, server.options.role
+    decided = await server.in_store(
+        lambda: decide(
+            server.store,
+            settings,
+            region.id,
+            decision,
+            actor=actor,
+            role=role,
+            reason=reason,
+            modified_lines=modified if decision == Decision.ACCEPT else 0,
+        )
     )
     found = server.find(region.id)
     if found is not None:
@@ -108,7 +112,8 @@ async def accept_all(server, args: CommandArgs) -> dict[str, Any]:
     decided, skipped = [], []
     for tracked in doc.pending():
         try:
-            decided.append(record(server, tracked.region, Decision.ACCEPT, None, doc.current_modified(tracked), None)["region"])
+            result = await record(server, tracked.region, Decision.ACCEPT, None, doc.current_modified(tracked), None)
+            decided.append(result["region"])
         except LedgerError as exc:  # decided elsewhere meanwhile: the rest still go through
             skipped.append({"region": tracked.region.id, "error": str(exc)})
     return {"ok": not skipped, "count": len(decided), "accepted": decided, "skipped": skipped}

@@ -14,10 +14,13 @@ is dated by its earliest entry, for which ``Period.contains`` answers as for eve
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
+from pydantic import TypeAdapter
+
 from ..metrics import Period
-from ..models import Line, Tokens
+from ..models import Line, Tokens, Workflow
 from ..report import TeamReport, build_report
 from ..rollup import Rollup
 
@@ -45,6 +48,26 @@ GROUP BY workflow, line, kind, coalesce(session, ''), unpriced, reversal,
 """
 
 _LINES = {line.value: line for line in Line}
+
+
+class _Workflow(Workflow):
+    """A workflow whose moments are found once: a report asks each workflow for them once per
+    trend week, and with thousands of workflows that search dominated the report."""
+
+    @cached_property
+    def started_at(self) -> datetime:  # type: ignore[override]
+        return Workflow.started_at.fget(self)  # type: ignore[attr-defined]
+
+    @cached_property
+    def merged_at(self) -> datetime | None:  # type: ignore[override]
+        return Workflow.merged_at.fget(self)  # type: ignore[attr-defined]
+
+    @cached_property
+    def verified_at(self) -> datetime | None:  # type: ignore[override]
+        return Workflow.verified_at.fget(self)  # type: ignore[attr-defined]
+
+
+_WORKFLOWS = TypeAdapter(list[_Workflow])
 
 
 def _split_days(period: Period) -> list[date]:
@@ -91,8 +114,28 @@ def rollups(store: PostgresStore, period: Period, keys: list[str] | None) -> lis
     return found
 
 
+_PARSED: dict[str, _Workflow] = {}  # workflow document text -> model; documents are immutable values
+
+
+def _workflows(store: PostgresStore) -> list[_Workflow]:
+    """Every workflow; documents seen before are not parsed again (most reports in a row see
+    the same thousands of workflows, and validating them cost more than the rest)."""
+    with store._conn() as conn:
+        docs = [row[0] for row in conn.execute("SELECT doc::text FROM workflows ORDER BY created_at, key")]
+    new = [doc for doc in docs if doc not in _PARSED]
+    if new:
+        if len(_PARSED) + len(new) > 200_000:
+            _PARSED.clear()
+            new = docs
+        _PARSED.update(zip(new, _WORKFLOWS.validate_json("[" + ",".join(new) + "]"), strict=True))
+    return [_PARSED[doc] for doc in docs]
+
+
 def summarised_report(store: PostgresStore, period: Period, team: str | None = None) -> TeamReport:
-    workflows = store.workflows()
+    workflows = _workflows(store)
     keys = [w.key for w in workflows if w.team == team] if team is not None else None
-    regions = store.regions() if keys is None else [r for r in store.regions() if r.workflow in set(keys)]
+    regions = store.regions()
+    if keys is not None:
+        members = set(keys)
+        regions = [r for r in regions if r.workflow in members]
     return build_report(rollups(store, period, keys), workflows, regions, period, team)

@@ -45,7 +45,7 @@ def register(server) -> None:
             actions.append(action("Accept agent edit", ACCEPT, preferred=True))
             actions.append(action("Reject agent edit (restore original)" if original else "Reject agent edit (original not cached)", REJECT))
             actions += [action(rework_title(reason), REWORK, {"reason": reason.value}) for reason in ReworkReason]
-        count = len(doc.pending())
+        count = doc.pending_count()
         actions.append(
             types.CodeAction(
                 title=f"Accept all agent edits in file ({count})",

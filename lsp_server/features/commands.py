@@ -39,8 +39,7 @@ def register(server) -> None:
         except LedgerError as exc:
             server.tell(str(exc), types.MessageType.Warning)
             return {"ok": False, "error": str(exc)}
-        for doc in list(server.docs.values()):
-            server.publish(doc)
+        server.publish_all()
         return result
 
     def deciding(name: str, decision: Decision):
@@ -66,10 +65,10 @@ def register(server) -> None:
         args = parse(SHOW_LEDGER, raw, "ledger")
 
         async def work() -> dict[str, Any]:
-            key = args.workflow or server.workflow_of(args.uri)
+            key = args.workflow or await server.workflow_of(args.uri)
             if key is None:
                 raise InvalidInput(f"no agent regions in {args.uri}, so no workflow to show; pass {{'workflow'}}")
-            data = summary(server.store, key)
+            data = await server.in_store(lambda: summary(server.store, key))
             server.tell(one_line(data))
             return {"ok": True} | data
 

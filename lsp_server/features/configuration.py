@@ -35,9 +35,9 @@ def register(server) -> None:
         except Exception as exc:  # the client may refuse: its initializationOptions stand
             server.log(f"workspace/configuration failed: {exc!r}", types.MessageType.Log)
             return
-        apply(answer[0] if answer else None)
+        await apply(answer[0] if answer else None)
 
-    def apply(found: Any) -> None:
+    async def apply(found: Any) -> None:
         found = _plain(found)
         base = server.init_options if isinstance(server.init_options, dict) else {}
         if isinstance(found, dict) and found:
@@ -45,7 +45,7 @@ def register(server) -> None:
             before = server.options
             server.configure(merged)
             if server.options != before:
-                server.refresh_all()
+                await server.refresh_all()
 
     @server.feature(types.INITIALIZED)
     @guarded(server, "initialized")
@@ -59,6 +59,6 @@ def register(server) -> None:
     async def changed(params: types.DidChangeConfigurationParams) -> None:
         settings = _plain(params.settings)
         if isinstance(settings, dict) and isinstance(settings.get("opledger"), dict):
-            apply(settings["opledger"])
+            await apply(settings["opledger"])
         else:
             await fetch()

@@ -13,11 +13,12 @@ from . import guarded
 
 
 def register(server) -> None:
-    def pull(params: types.DocumentDiagnosticParams) -> types.FullDocumentDiagnosticReport:
+    async def pull(params: types.DocumentDiagnosticParams) -> types.FullDocumentDiagnosticReport:
+        await server.ready(params.text_document.uri)
         doc = server.docs.get(params.text_document.uri)
         items = server.diagnostics(doc) if doc is not None else []
         if doc is not None:
-            server._mark_shown(doc)
+            server.mark_shown(doc)
         return types.FullDocumentDiagnosticReport(items=items)
 
     # Registered at initialize (pygls computes capabilities after the user's initialize handler).

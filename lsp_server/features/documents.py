@@ -35,8 +35,7 @@ def register(server) -> None:
     def did_save(params: types.DidSaveTextDocumentParams) -> None:
         doc = server.docs.get(params.text_document.uri)
         if doc is not None:
-            server.sync(doc, settle=True)
-            server.publish(doc)
+            server.spawn(server.resync(doc, settle=True), f"re-reading regions of {doc.path}")
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     @guarded(server, "didClose")

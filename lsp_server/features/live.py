@@ -1,8 +1,8 @@
 """Live refresh: regions the agent records while a file is open appear without reopening it.
 
 The store is watched through ``Store.version()`` — a few ``stat`` calls for the embedded store,
-one small request for the team service — never by re-reading regions; they are re-read only
-when the version changes and a document is open.
+one small request for the team service, on the store thread — never by re-reading regions;
+they are re-read only when the version changes and a document is open.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def register(server) -> None:
             if not server.docs:
                 continue
             try:
-                version = server.store.version()
+                version = await server.in_store(lambda: server.store.version())
             except (LedgerError, OSError) as exc:
                 server.store_failed(exc)
                 continue
@@ -33,7 +33,7 @@ def register(server) -> None:
                 continue
             state["seen"] = version
             try:
-                server.refresh_all()
+                await server.refresh_all()
             except Exception as exc:  # keep watching whatever one refresh hit
                 server.log(f"live refresh failed: {exc!r}", types.MessageType.Error)
 

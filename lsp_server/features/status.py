@@ -19,13 +19,15 @@ STATUS = "opledger/status"
 def register(server) -> None:
     @server.feature(STATUS)
     @guarded(server, STATUS)
-    def status(params: Any) -> dict[str, Any]:
+    async def status(params: Any) -> dict[str, Any]:
         raw = _plain(params)
         uri = raw.get("uri") if isinstance(raw, dict) else None
+        if isinstance(uri, str):
+            await server.ready(uri)
         doc = server.docs.get(uri) if isinstance(uri, str) else None
         in_file = len(doc.pending()) if doc is not None else 0
-        workflow = server.workflow_of(uri) if isinstance(uri, str) else None
-        everything = server.regions_by_path()
+        workflow = await server.workflow_of(uri) if isinstance(uri, str) else None
+        everything = await server.regions_by_path()
         if workflow is not None:
             pending = sum(1 for regions in everything.values() for r in regions if r.workflow == workflow and r.state == RegionState.PENDING)
         else:

@@ -23,7 +23,7 @@ def _write(root, n: int) -> None:
 
     skew = SKEW[n]
     embedded.utcnow = lambda: utcnow() + skew  # this process's clock is wrong (recorded_at)
-    store = EmbeddedStore(root, lock_timeout=120)
+    store = EmbeddedStore(root, lock_timeout=600)  # a loaded CI machine may starve one writer
     for i in range(APPENDS):
         store.append([EntryDraft(ts=utcnow() + skew, workflow=f"W{n}", line=Line.INFERENCE, cost_usd=Decimal("0.01"),
                                  count=1, source=f"w{n}", source_ref=str(i))])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -64,6 +66,24 @@ def test_chart_text_alternatives_are_escaped():
     svg = charts._inline_svg('<?xml version="1.0"?>\n<svg width="10pt" height="5pt" viewBox="0 0 10 5"><g id="a"/></svg>', "x", "A < B & C", 'say "hi"')
     assert "<title id=\"x-title\">A &lt; B &amp; C</title>" in svg and "say &quot;hi&quot;" in svg
     assert 'width="10pt"' not in svg and 'id="x-a"' in svg
+
+
+def test_without_matplotlib_html_is_a_clean_cli_error_and_charts_an_import_error(empty_ledger, tmp_path):
+    blocked = "import sys; sys.modules['matplotlib'] = None; "
+    probe = subprocess.run(
+        [sys.executable, "-c", blocked + "from ledger_core.errors import LedgerError\n"
+         "try:\n    import ledger_core.charts\nexcept ImportError as e:\n    print(isinstance(e, LedgerError), e)"],
+        capture_output=True, text=True, check=True, env=empty_ledger.env,
+    )
+    assert probe.stdout.startswith("True charts need matplotlib")
+    out = tmp_path / "r.html"
+    cli = subprocess.run(
+        [sys.executable, "-c", blocked + "sys.argv = ['opledger', 'report', '--format', 'html', '-o', sys.argv[1]]; "
+         "from ledger_core.entry import main; main()", str(out)],
+        capture_output=True, text=True, check=False, env=empty_ledger.env,
+    )
+    assert cli.returncode == 2 and "error: charts need matplotlib" in cli.stderr and "Traceback" not in cli.stderr
+    assert not out.exists()
 
 
 def test_audit_of_a_fresh_workflow_renders_without_charts(tmp_path):

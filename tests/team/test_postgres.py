@@ -141,3 +141,36 @@ def test_database_summed_report_equals_the_report_over_raw_entries(random_ledger
     store, entries, workflows, regions = random_ledger
     period = Period(since=since, until=since + timedelta(days=span) if since else None, label="p")
     assert store.team_report(period, team) == build_report(entries, workflows, regions, period, team)
+
+
+def test_appends_keep_the_daily_rollups_equal_to_the_entries_and_verify_checks_them(pg: PostgresStore, team_db: str) -> None:
+    drafts = [EntryDraft(ts=T0 + timedelta(hours=5 * i), workflow=f"W{i % 2}", line=Line.REWORK, kind="bounce",
+                         count=i % 2, cost_usd=Decimal("1.25"), session="s" if i % 3 else None, source="t", source_ref=str(i))
+              for i in range(12)]
+    pg.append(drafts[:5])
+    pg.append(drafts[3:])  # two duplicates: they must not count twice
+    with psycopg.connect(team_db, autocommit=True) as conn:
+        rows = conn.execute("SELECT sum(weight), sum(cost_usd), sum(occurrences) FROM entry_rollups").fetchone()
+        days = conn.execute("SELECT count(DISTINCT day) FROM entry_rollups").fetchone()[0]
+    assert rows == (12, Decimal("15.00"), sum(i % 2 or 1 for i in range(12))) and days == 3
+    assert pg.verify().ok
+    with psycopg.connect(team_db, autocommit=True) as conn:
+        conn.execute("UPDATE entry_rollups SET cost_usd = cost_usd + 1 WHERE ctid = (SELECT min(ctid) FROM entry_rollups)")
+    problems = pg.verify().problems
+    assert [(p.kind, p.seq) for p in problems] == [("edit", None)] and "entry_rollups" in problems[0].where
+
+
+def test_concurrent_appends_in_one_process_are_group_committed_without_losing_or_doubling(pg: PostgresStore) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def send(n: int):
+        return pg.append([EntryDraft(ts=T0, workflow="G", line=Line.INFERENCE, cost_usd=Decimal(1), source="g", source_ref=str(n % 40))])
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(send, range(80)))
+    assert sum(len(r.stored) for r in results) == 40 and sum(len(r.duplicates) for r in results) == 40
+    assert len(pg.entries()) == 40 and pg.verify().ok
+    bad = EntryDraft(ts=T0, workflow="G\x00", line=Line.INFERENCE, source="g", source_ref="nul")
+    with pytest.raises(Exception, match="NUL"):
+        pg.append([bad])
+    assert len(pg.entries()) == 40
