@@ -8,13 +8,33 @@ from __future__ import annotations
 
 import sys
 
+# Set before ``.cli`` is imported: the one entry-point command (``lsp``) to load instead of every
+# command module — a long-running editor server should not start up importing the whole CLI.
+only_command: str | None = None
+
+
+def _command(args: list[str]) -> str | None:
+    """The command named on the line, past the global options; None if an option comes first."""
+    i = 0
+    while i < len(args):
+        if args[i] in ("--store", "--config"):
+            i += 2
+        elif args[i].startswith(("--store=", "--config=")):
+            i += 1
+        else:
+            return None if args[i].startswith("-") else args[i]
+    return None
+
 
 def main() -> None:
+    global only_command
     args = sys.argv[1:]
     if args[:1] == ["hook"] and len(args) >= 2 and args[1] not in ("install", "uninstall", "--help"):
         from .hooks import run_hook  # fast path: no typer, no rich
 
         sys.exit(run_hook(args[1:]))
+    if _command(args) == "lsp":
+        only_command = "lsp"
     from .cli import run
 
     run()

@@ -100,6 +100,15 @@ def edit_span(after: str, new_string: str, old_string: str, *, near_line: int = 
     return EditSpan(start, end, text, prefix + old_string + suffix)
 
 
+def at_hint(region_hashes: Sequence[str], doc_hashes: Sequence[str], hint: int) -> Span | None:
+    """The region exactly where it was recorded, if it is still there: what ``anchor`` would
+    answer (an exact match at distance 0 from the hint), without building an index."""
+    size = len(region_hashes)
+    if size and 0 <= hint and hint + size <= len(doc_hashes) and _matches(region_hashes, doc_hashes, hint):
+        return Span(hint, hint + size - 1, 0)
+    return None
+
+
 def line_index(hashes: Sequence[str]) -> dict[str, list[int]]:
     """Positions of each line hash in a document, built once per text and shared by all regions."""
     index: dict[str, list[int]] = {}

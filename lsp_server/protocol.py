@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from typing import Any
 
+import orjson
 from lsprotocol import types
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -36,5 +39,14 @@ class OpledgerProtocol(LanguageServerProtocol):
         yield from self._to_feature(types.TEXT_DOCUMENT_DID_CLOSE, params)
 
     def notify_json(self, method: str, params: dict[str, Any]) -> None:
-        """Send a notification whose params are already plain JSON values."""
-        self._send_data({"jsonrpc": self.VERSION, "method": method, "params": params})
+        """Send a notification whose params are already plain JSON values (serialised by orjson,
+        framed as pygls frames its own messages)."""
+        if self.writer is None:
+            return
+        body = orjson.dumps({"jsonrpc": self.VERSION, "method": method, "params": params})
+        if self._include_headers:
+            header = f"Content-Length: {len(body)}\r\nContent-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n"
+            body = header.encode("ascii") + body
+        result = self.writer.write(body)
+        if inspect.isawaitable(result):
+            asyncio.ensure_future(result)

@@ -14,6 +14,7 @@ before it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import getpass
 import importlib
 import os
@@ -61,7 +62,7 @@ class OpledgerServer(LanguageServer):
         self._snapshot: Snapshot | None = None
         self._published: dict[str, tuple] = {}
         self._lens_ids: dict[str, frozenset[str]] = {}
-        self._messages: dict[str, tuple[Region, int, str]] = {}
+        self._diagnostic_cache: dict[str, tuple[tuple, dict[str, Any], Region]] = {}
         self._marking: set[str] = set()
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -303,33 +304,34 @@ class OpledgerServer(LanguageServer):
         return max(pending or regions, key=lambda r: r.created_at).workflow
 
     # ------------------------------------------------------------------ diagnostics
-    def _message(self, region: Region, modified: int) -> str:
-        cached = self._messages.get(region.id)
-        if cached is not None and cached[0] is region and cached[1] == modified:
-            return cached[2]
-        message = diagnostic_message(region, modified)
-        self._messages[region.id] = (region, modified, message)
-        return message
-
     def diagnostic_json(self, doc: DocumentState, pending: list[Tracked] | None = None) -> list[dict[str, Any]]:
-        """The diagnostics of a document's pending regions, as JSON objects (see ``protocol.py``)."""
+        """The diagnostics of a document's pending regions, as JSON objects (see ``protocol.py``).
+        Each is rebuilt only when its region, place or modified count changed."""
         severity = int(types.DiagnosticSeverity.Hint if self.options.severity == "hint" else types.DiagnosticSeverity.Information)
+        cache = self._diagnostic_cache
+        if len(cache) > 50_000:  # regions of files closed long ago
+            cache.clear()
         result = []
         for tracked in doc.pending() if pending is None else pending:
             region = tracked.region
-            result.append(
-                {
-                    "range": {
-                        "start": {"line": tracked.start, "character": 0},
-                        "end": {"line": tracked.end, "character": doc.line_length(tracked.end)},
-                    },
-                    "message": self._message(region, doc.current_modified(tracked)),
-                    "severity": int(types.DiagnosticSeverity.Warning) if region.attrs.get("policy_exception") else severity,
-                    "source": SOURCE,
-                    "code": CODE,
-                    "data": {"region": region.id, "workflow": region.workflow, "state": region.state.value},
-                }
-            )
+            key = (doc.uri, tracked.start, tracked.end, doc.line_length(tracked.end), doc.current_modified(tracked), severity)
+            cached = cache.get(region.id)
+            if cached is not None and cached[0] == key and cached[2] is region:
+                result.append(cached[1])
+                continue
+            item = {
+                "range": {
+                    "start": {"line": tracked.start, "character": 0},
+                    "end": {"line": tracked.end, "character": key[3]},
+                },
+                "message": diagnostic_message(region, key[4]),
+                "severity": int(types.DiagnosticSeverity.Warning) if region.attrs.get("policy_exception") else severity,
+                "source": SOURCE,
+                "code": CODE,
+                "data": {"region": region.id, "workflow": region.workflow, "state": region.state.value},
+            }
+            cache[region.id] = (key, item, region)
+            result.append(item)
         return result
 
     def diagnostics(self, doc: DocumentState) -> list[types.Diagnostic]:
@@ -452,4 +454,8 @@ class OpledgerServer(LanguageServer):
 def build_server(*, store: str | None = None, config: str | None = None) -> OpledgerServer:
     server = OpledgerServer(store=store, config=config)
     server.load_features()
+    # Everything imported so far (lsprotocol's hundreds of classes, pydantic schemas) lives as
+    # long as the process: keep it out of the collector's full passes, which otherwise stall
+    # a didOpen for tens of milliseconds now and then.
+    gc.freeze()
     return server

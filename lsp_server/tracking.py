@@ -11,12 +11,16 @@ import re
 from dataclasses import dataclass, field
 
 from ledger_core.models import Region, RegionState
-from ledger_core.regions import anchor, line_hash, line_index, modified_lines
+from ledger_core.regions import anchor, at_hint, line_hash, line_index, modified_lines
 
 _KEEP_ENDS = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+# Line breaks for str.splitlines but not for the LSP, which breaks on \r\n, \r and \n only.
+_OTHER_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def split_keepends(text: str) -> list[str]:
+    if not any(char in text for char in _OTHER_BREAKS):
+        return text.splitlines(keepends=True)  # the same lines, several times faster
     return _KEEP_ENDS.findall(text)
 
 
@@ -86,7 +90,8 @@ class DocumentState:
     @classmethod
     def from_text(cls, uri: str, path: str, text: str, version: int | None) -> DocumentState:
         lines = split_keepends(text)
-        return cls(uri, path, version, lines, [hash_of(line) for line in lines])
+        known = _HASHES.get
+        return cls(uri, path, version, lines, [known(line) or hash_of(line) for line in lines])
 
     @property
     def text(self) -> str:
@@ -106,9 +111,11 @@ class DocumentState:
             if region.state == RegionState.SUPERSEDED:
                 continue
             if region.line_hashes:
-                if index is None:
-                    index = line_index(self.hashes)
-                span = anchor(region.line_hashes, self.hashes, index, hint=region.start_line)
+                span = at_hint(region.line_hashes, self.hashes, region.start_line)
+                if span is None:
+                    if index is None:
+                        index = line_index(self.hashes)
+                    span = anchor(region.line_hashes, self.hashes, index, hint=region.start_line)
             else:
                 span = self._by_position(region)
             if span is None:

@@ -8,10 +8,11 @@ real ``opledger serve`` on loopback and writes docs/benchmarks/team.md.
 from __future__ import annotations
 
 import argparse
+import http.client
+import multiprocessing
 import os
 import statistics
 import sys
-import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -50,63 +51,84 @@ def _drop(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
 
 
+_TEMPLATE = EntryDraft(workflow="WF-0", line=Line.INFERENCE, kind="model_call", tokens=Tokens(input=1200, output=300),
+                       cost_usd=Decimal("0.0081"), model="claude-sonnet-4-5", session="s0", source="bench",
+                       source_ref="0").model_dump(mode="json")
+
+
 def _draft(i: int, client: int) -> dict:
-    return EntryDraft(workflow=f"WF-{i % 50}", line=Line.INFERENCE, kind="model_call", tokens=Tokens(input=1200, output=300),
-                      cost_usd=Decimal("0.0081"), model="claude-sonnet-4-5", session=f"s{client}", source="bench",
-                      source_ref=f"{client}-{i}").model_dump(mode="json")
+    # What a hook sends for one model call (built from a template: the clients' own CPU counts too).
+    return _TEMPLATE | {"workflow": f"WF-{i % 50}", "session": f"s{client}", "source_ref": f"{client}-{i}",
+                        "ts": _TS.dump_python(datetime.now(UTC), mode="json")}
 
 
-def _run_clients(clients: int, seconds: float, send) -> tuple[int, list[float]]:
-    stop = time.monotonic() + seconds
-    counts, latencies = [0] * clients, [[] for _ in range(clients)]
-
-    def worker(n: int) -> None:
-        i = 0
-        while time.monotonic() < stop:
-            began = time.perf_counter()
-            i = send(n, i)
-            latencies[n].append(time.perf_counter() - began)
-            counts[n] = i
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(counts), [x for xs in latencies for x in xs]
+def _client(n: int, connect, start_at: float, seconds: float, results) -> None:
+    send = connect(n)
+    i, latencies = 0, []
+    time.sleep(max(0.0, start_at - time.time()))
+    stop = start_at + seconds
+    while time.time() < stop:
+        began = time.perf_counter()
+        i = send(i)
+        latencies.append(time.perf_counter() - began)
+    results.put((i, latencies))
 
 
-def bench_appends(url: str, clients: int, seconds: float, batch: int, tmp: Path) -> dict:
+def _run_clients(clients: int, seconds: float, connect) -> tuple[int, list[float]]:
+    """``clients`` processes (not threads: a Python load generator on one GIL would measure
+    itself), each looping ``send = connect(n); i = send(i)`` for ``seconds``."""
+    context = multiprocessing.get_context("fork")
+    results = context.SimpleQueue()
+    start_at = time.time() + 1.0 + clients * 0.05
+    procs = [context.Process(target=_client, args=(n, connect, start_at, seconds, results)) for n in range(clients)]
+    for proc in procs:
+        proc.start()
+    gathered = [results.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    return sum(g[0] for g in gathered), [x for g in gathered for x in g[1]]
+
+
+def bench_appends(url: str, clients: int, seconds: float, batch: int, tmp: Path, workers: int = 1) -> dict:
     # Baseline: raw psycopg inserts of the same rows (JSON document + key) into the same database.
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE raw_baseline (source text, source_ref text, doc json, UNIQUE (source, source_ref))")
-    conns = [psycopg.connect(url, autocommit=True) for _ in range(clients)]
 
-    def raw(n: int, i: int) -> int:
-        rows = [("bench", f"{n}-{j}", orjson.dumps(_draft(j, n)).decode()) for j in range(i, i + batch)]
-        with conns[n].cursor() as cur:
-            cur.executemany("INSERT INTO raw_baseline VALUES (%s, %s, %s)", rows)
-        return i + batch
+    def raw(n: int):
+        conn = psycopg.connect(url, autocommit=True)
+
+        def send(i: int) -> int:
+            rows = [("bench", f"{n}-{j}", orjson.dumps(_draft(j, n)).decode()) for j in range(i, i + batch)]
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO raw_baseline VALUES (%s, %s, %s)", rows)
+            return i + batch
+        return send
 
     raw_total, raw_lat = _run_clients(clients, seconds, raw)
-    for c in conns:
-        c.close()
 
-    service = Service(url, tmp).start()
-    http = [httpx.Client(base_url=service.url + "/v1", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30) for _ in range(clients)]
+    service = Service(url, tmp, workers=workers).start()
+    port = int(service.url.rpartition(":")[2])
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"}
 
-    def via_service(n: int, i: int) -> int:
-        body = orjson.dumps({"entries": [_draft(j, n) for j in range(i, i + batch)]})
-        reply = http[n].post("/entries", content=body, headers={"Content-Type": "application/json"})
-        reply.raise_for_status()
-        return i + batch
+    def via_service(n: int):
+        # The standard library's client: light enough that the load generator is not what is measured.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+        def send(i: int) -> int:
+            conn.request("POST", "/v1/entries", body=orjson.dumps({"entries": [_draft(j, n) for j in range(i, i + batch)]}), headers=headers)
+            reply = conn.getresponse()
+            body = reply.read()
+            if reply.status != 200:
+                raise RuntimeError(f"service answered {reply.status}: {body[:200]!r}")
+            return i + batch
+        return send
 
     svc_total, svc_lat = _run_clients(clients, seconds, via_service)
-    ok = http[0].get("/verify").json()
+    ok = httpx.get(service.url + "/v1/verify", headers=headers, timeout=300).json()
     service.stop()
     svc_lat.sort()
     return {
-        "raw_rate": raw_total / seconds, "svc_rate": svc_total / seconds, "batch": batch, "clients": clients,
+        "raw_rate": raw_total / seconds, "svc_rate": svc_total / seconds, "batch": batch, "clients": clients, "workers": workers,
         "p50_ms": statistics.median(svc_lat) * 1000, "p99_ms": svc_lat[int(len(svc_lat) * 0.99) - 1] * 1000,
         "raw_p99_ms": sorted(raw_lat)[int(len(raw_lat) * 0.99) - 1] * 1000, "raw_p50_ms": statistics.median(raw_lat) * 1000, "verified": ok["entries"] == svc_total and not ok["problems"],
     }
@@ -215,6 +237,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="service worker processes")
     parser.add_argument("--skip-appends", action="store_true")
     parser.add_argument("--skip-report", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print the table but leave docs/benchmarks/team.md alone")
@@ -226,7 +249,7 @@ def main() -> None:
         for batch, seconds in ((1, args.seconds), (20, args.seconds / 2)):
             url = _database()
             try:
-                runs.append(bench_appends(url, args.clients, seconds, batch, tmp))
+                runs.append(bench_appends(url, args.clients, seconds, batch, tmp, args.workers))
             finally:
                 _drop(url)
     report = None if args.skip_report else bench_report(args.entries)
@@ -236,7 +259,7 @@ def main() -> None:
     for a in runs:
         lines += [
             f"| raw psycopg inserts, batches of {a['batch']} | {a['raw_rate']:,.0f} entries/s (p50 {a['raw_p50_ms']:.1f} ms, p99 {a['raw_p99_ms']:.1f} ms) |",
-            f"| through the service, batches of {a['batch']} | {a['svc_rate']:,.0f} entries/s ({a['svc_rate'] / a['raw_rate']:.2f}× raw), "
+            f"| through the service ({a['workers']} worker{'s' if a['workers'] > 1 else ''}), batches of {a['batch']} | {a['svc_rate']:,.0f} entries/s ({a['svc_rate'] / a['raw_rate']:.2f}× raw), "
             f"p50 {a['p50_ms']:.1f} ms, p99 {a['p99_ms']:.1f} ms ({a['p99_ms'] / a['raw_p99_ms']:.2f}× raw); chain verified: {a['verified']} |",
         ]
     if report:

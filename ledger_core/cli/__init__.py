@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from .. import entry as _entry
 from ..errors import LedgerError
 from .context import AppContext
 
@@ -38,14 +39,17 @@ def _global(
     ctx.obj = AppContext(store_location=store, config_path=config)
 
 
-def _register_all() -> None:
-    for module in pkgutil.iter_modules(__path__):
+def _register_all(only: str | None = None) -> None:
+    """Every command; with ``only`` (an entry-point command, see ``entry.only_command``) just that one."""
+    for module in pkgutil.iter_modules(__path__) if only is None else ():
         if module.name in ("context", "render"):
             continue
         loaded = importlib.import_module(f"{__name__}.{module.name}")
         if hasattr(loaded, "register"):
             loaded.register(app)
     for point in entry_points(group="opledger.cli"):
+        if only is not None and point.name != only:
+            continue
         try:
             point.load()(app)
         except ImportError as exc:  # an optional part whose extra is not installed
@@ -53,7 +57,7 @@ def _register_all() -> None:
 
 
 _missing_extras: list[str] = []
-_register_all()
+_register_all(_entry.only_command)
 
 
 def main(argv: list[str] | None = None) -> int:

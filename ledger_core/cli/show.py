@@ -204,7 +204,10 @@ def _emit(data, format: str, output: Path | None, table_renderer, json_builder, 
     else:
         raise InvalidInput(f"unknown --format {format!r} for {kind}")
     if output:
-        output.write_bytes(payload)
+        try:
+            output.write_bytes(payload)
+        except OSError as exc:
+            raise InvalidInput(f"cannot write -o {output}: {exc.strerror or exc}") from exc
         console.print(f"wrote {output}")
     else:
         import sys

@@ -25,20 +25,32 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8765,
     pool: Annotated[int, typer.Option(help="Database connections per process.", min=1)] = 20,
+    workers: Annotated[int, typer.Option(help="Worker processes (HTTP handling is one core per process).", min=1)] = 1,
 ) -> None:
     """Run the team service (HTTP JSON API, OpenAPI at /docs) over a PostgreSQL ledger.
 
     The first admin is whoever holds OPLEDGER_ADMIN_TOKEN; they add users with `opledger user add`.
     """
+    import os
+
     import uvicorn
 
-    from ..service import create_app
+    from ..service import asgi, create_app
 
     if db.startswith(("http://", "https://")):
         raise InvalidInput("--db must be a database (postgresql://...), not a team service URL")
     store = open_store(db, max_size=pool) if "://" in db else open_store(db)
+    console.print(f"opledger team service on http://{host}:{port} (OpenAPI: /docs) over {store.location}"
+                  + (f", {workers} workers" if workers > 1 else ""))
+    if workers > 1:
+        # Checked above (reachable, schema current); each worker opens its own pool.
+        store.close()
+        config = ctx_of(ctx).config_path
+        os.environ.update({asgi.DB: db, asgi.POOL: str(pool), **({asgi.CONFIG: str(config)} if config else {})})
+        uvicorn.run("ledger_core.service.asgi:app_from_env", factory=True, workers=workers, host=host, port=port,
+                    log_level="warning", access_log=False)
+        return
     app = create_app(ctx_of(ctx).settings, store)
-    console.print(f"opledger team service on http://{host}:{port} (OpenAPI: /docs) over {store.location}")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:

@@ -50,7 +50,7 @@ def error_body(exc: LedgerError) -> dict[str, str]:
 
 def create_app(settings: Settings, store: Store, *, admin_token: str | None = None) -> FastAPI:
     """The service over ``store``. ``admin_token`` defaults to ``OPLEDGER_ADMIN_TOKEN``."""
-    from .routes import admin_router, ledger_router, report_router
+    from .routes import AppendBody, admin_router, append_router, ledger_router, report_router
 
     app = FastAPI(
         title="opledger team service",
@@ -77,9 +77,28 @@ def create_app(settings: Settings, store: Store, *, admin_token: str | None = No
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    app.include_router(append_router, prefix="/v1")
     for router in (ledger_router, report_router, admin_router):
         app.include_router(router, prefix="/v1", dependencies=[Depends(principal)])
+    _document(app, AppendBody)
     return app
+
+
+def _document(app: FastAPI, *models: type) -> None:
+    """Add schemas of bodies that routes validate themselves to the OpenAPI document."""
+    from pydantic.json_schema import models_json_schema
+
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            _, extra = models_json_schema([(m, "validation") for m in models], ref_template="#/components/schemas/{model}")
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(extra.get("$defs", {}))
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def principal(request: Request, authorization: Annotated[str | None, Header()] = None) -> Principal:

@@ -103,25 +103,15 @@ def _refuse_nul(draft: EntryDraft, index: int) -> None:
 
 
 _GROUP_ENTRIES = 5000  # at most this many entries per group commit, to bound the chain lock's hold
-_ENTRY_TYPES = (
-    "bigint", "text", "timestamptz", "text", "text", "text", "numeric", "numeric", "bigint", "bigint", "bigint",
-    "bigint", "bigint", "bigint", "boolean", "boolean", "text", "text", "text", "text",
-)
-_INSERT_ENTRIES = (
-    f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"%s::{kind}[]" for kind in _ENTRY_TYPES) + ")"
-)
-_INSERT_DOCS = "INSERT INTO entry_docs (seq, doc) SELECT * FROM unnest(%s::bigint[], %s::json[])"
+_INSERT_ENTRIES = f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) VALUES {{values}}"
+_INSERT_DOCS = "INSERT INTO entry_docs (seq, doc) VALUES {values}"
 _ROLLUP_KEY = ("day", "workflow", "line", "kind", "session", "unpriced", "reversal")
 _ROLLUP_SUMS = ("cost_usd", "minutes", "count", "occurrences", "weight", "tok_input", "tok_output", "tok_cw5m", "tok_cw1h", "tok_read")
 _UPSERT_ROLLUPS = (
-    f"INSERT INTO entry_rollups AS r ({', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)}) SELECT * FROM unnest("
-    "%s::date[], %s::text[], %s::text[], %s::text[], %s::text[], %s::boolean[], %s::boolean[], %s::numeric[], %s::numeric[], "
-    + ", ".join(["%s::bigint[]"] * 8) + f") ON CONFLICT ({', '.join(_ROLLUP_KEY)}) DO UPDATE SET "
+    f"INSERT INTO entry_rollups AS r ({', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)}) VALUES {{values}}"
+    f" ON CONFLICT ({', '.join(_ROLLUP_KEY)}) DO UPDATE SET "
     + ", ".join(f"{name} = r.{name} + excluded.{name}" for name in _ROLLUP_SUMS)
 )
-
-
 _ROLLUPS_DIFFER = f"""
 WITH kept AS (SELECT {', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)} FROM entry_rollups),
 truth AS (
@@ -273,59 +263,65 @@ class PostgresStore:
             pending.result, pending.done = result, True
 
     def _append_batches(self, batches: list[Sequence[EntryDraft]]) -> list[AppendResult]:
-        """One transaction for several batches, in two round trips (psycopg pipeline mode):
-        lock the chain head and look up the idempotency keys; then write and commit. The head
-        row lock serialises writers across every service replica."""
-        keyed = {(d.source, d.source_ref) for drafts in batches for d in drafts if d.source_ref}
-        with self._conn() as conn:
+        """One transaction for several batches, in two round trips, each one multi-statement
+        query with the values bound client-side: (1) begin, lock the chain head, look up the
+        idempotency keys; (2) write, commit. The head row lock serialises writers across every
+        service replica, and is held for one round trip plus the hashing in between."""
+        keyed = list({(d.source, d.source_ref) for drafts in batches for d in drafts if d.source_ref})
+        with self._conn() as conn, psycopg.ClientCursor(conn) as cur:
             try:
-                with conn.pipeline():
-                    conn.execute("BEGIN")
-                    head = conn.execute("SELECT next_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE")
-                    found = conn.execute(
-                        "SELECT e.source, e.source_ref, e.id FROM entries e"
-                        " JOIN unnest(%s::text[], %s::text[]) AS k(source, ref) ON e.source = k.source AND e.source_ref = k.ref",
-                        ([k[0] for k in keyed], [k[1] for k in keyed]),
-                    ) if keyed else None
-                    next_seq, prev_hash = head.fetchone()
-                    known: dict[tuple[str, str], str] = {(s, r): i for s, r, i in found.fetchall()} if found else {}
-                    now_dt = utcnow()
-                    now = _DATETIME.dump_python(now_dt, mode="json")
-                    rows: list[tuple] = []
-                    docs_seq: list[int] = []
-                    docs: list[str] = []
-                    rollups: dict[tuple, list] = {}
-                    results = []
-                    for drafts in batches:
-                        stored, duplicates = [], []
-                        for draft in drafts:
-                            key = (draft.source, draft.source_ref) if draft.source_ref else None
-                            if key is not None and key in known:
-                                duplicates.append(known[key])
-                                continue
-                            entry_id = new_id()
-                            body = draft.model_dump(mode="json") | {"id": entry_id, "seq": next_seq, "recorded_at": now}
-                            digest = Entry.compute_hash(prev_hash, body)
-                            docs_seq.append(next_seq)
-                            docs.append(orjson.dumps(body | {"prev_hash": prev_hash, "hash": digest}).decode())
-                            row = _entry_row(draft, next_seq, entry_id, digest)
-                            rows.append(row)
-                            _fold(rollups, draft, row)
-                            stored.append(Entry.model_construct(
-                                **dict(draft), id=entry_id, seq=next_seq, recorded_at=now_dt, prev_hash=prev_hash, hash=digest
-                            ))
-                            if key is not None:
-                                known[key] = entry_id
-                            prev_hash = digest
-                            next_seq += 1
-                        results.append(AppendResult(stored=tuple(stored), duplicates=tuple(duplicates)))
-                    if rows:
-                        conn.execute(_INSERT_ENTRIES, [list(column) for column in zip(*rows, strict=True)])
-                        conn.execute(_INSERT_DOCS, (docs_seq, docs))
-                        conn.execute(_UPSERT_ROLLUPS, [list(column) for column in zip(*(k + tuple(v) for k, v in rollups.items()), strict=True)])
-                        conn.execute("UPDATE chain_head SET next_seq = %s, hash = %s WHERE id = 1", (next_seq, prev_hash))
-                    conn.execute("COMMIT")
-                    conn.execute("SELECT nextval('ledger_changes')")
+                lookup = ("; SELECT source, source_ref, id FROM entries WHERE (source, source_ref) IN ("
+                          + ", ".join(["(%s, %s)"] * len(keyed)) + ")") if keyed else ""
+                cur.execute("BEGIN; SELECT next_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE" + lookup,
+                            [v for k in keyed for v in k])
+                cur.nextset()
+                next_seq, prev_hash = cur.fetchone()
+                known: dict[tuple[str, str], str] = {}
+                if keyed:
+                    cur.nextset()
+                    known = {(s, r): i for s, r, i in cur.fetchall()}
+                now_dt = utcnow()
+                now = _DATETIME.dump_python(now_dt, mode="json")
+                rows: list[tuple] = []
+                docs: list[tuple[int, str]] = []
+                rollups: dict[tuple, list] = {}
+                results = []
+                for drafts in batches:
+                    stored, duplicates = [], []
+                    for draft in drafts:
+                        key = (draft.source, draft.source_ref) if draft.source_ref else None
+                        if key is not None and key in known:
+                            duplicates.append(known[key])
+                            continue
+                        entry_id = new_id()
+                        body = draft.model_dump(mode="json") | {"id": entry_id, "seq": next_seq, "recorded_at": now}
+                        digest = Entry.compute_hash(prev_hash, body)
+                        docs.append((next_seq, orjson.dumps(body | {"prev_hash": prev_hash, "hash": digest}).decode()))
+                        row = _entry_row(draft, next_seq, entry_id, digest)
+                        rows.append(row)
+                        _fold(rollups, draft, row)
+                        stored.append(Entry.model_construct(
+                            **dict(draft), id=entry_id, seq=next_seq, recorded_at=now_dt, prev_hash=prev_hash, hash=digest
+                        ))
+                        if key is not None:
+                            known[key] = entry_id
+                        prev_hash = digest
+                        next_seq += 1
+                    results.append(AppendResult(stored=tuple(stored), duplicates=tuple(duplicates)))
+                writes, params = [], []
+                if rows:
+                    for sql, values in (
+                        (_INSERT_ENTRIES, rows), (_INSERT_DOCS, docs), (_UPSERT_ROLLUPS, [k + tuple(v) for k, v in rollups.items()]),
+                    ):
+                        head, _, tail = sql.partition("{values}")
+                        tuple_sql = "(" + ", ".join(["%s"] * len(values[0])) + ")"
+                        writes.append(head + ", ".join([tuple_sql] * len(values)) + tail)
+                        params.extend(v for value in values for v in value)
+                    writes.append("UPDATE chain_head SET next_seq = %s, hash = %s WHERE id = 1")
+                    params += [next_seq, prev_hash]
+                # The change counter moves after the commit: a reader that sees the new
+                # version must also see the new rows.
+                cur.execute("; ".join([*writes, "COMMIT", "SELECT nextval('ledger_changes')"]), params)
             except BaseException:
                 if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     with suppress(psycopg.Error):

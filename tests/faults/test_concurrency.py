@@ -30,6 +30,7 @@ def _write(root, n: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 8,000 serialised appends; a loaded 2-core machine needs minutes
 def test_eight_skewed_writers_append_exactly_eight_thousand(tmp_path):
     root = tmp_path / "store"
     EmbeddedStore(root)

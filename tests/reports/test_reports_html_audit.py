@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from reports_ledger import AUDITED, TRICKY_TITLE, pct, usd
@@ -96,4 +95,8 @@ def test_audit_html_of_unknown_workflow_is_a_clean_error(team_ledger, tmp_path):
     result = team_ledger.run("audit", "NOPE-1", "--format", "html", "-o", str(out), check=False)
     assert result.returncode == 2 and "error:" in result.stderr and "NOPE-1" in result.stderr
     assert not out.exists()
-    assert Path(tmp_path).is_dir()
+
+
+def test_audit_html_to_an_unwritable_path_is_a_clean_error(team_ledger, tmp_path):
+    result = team_ledger.run("audit", AUDITED, "--format", "html", "-o", str(tmp_path / "missing" / "a.html"), check=False)
+    assert result.returncode == 2 and "error: cannot write -o" in result.stderr and "Traceback" not in result.stderr

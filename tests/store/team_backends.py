@@ -79,8 +79,9 @@ def free_port() -> int:
 class Service:
     """``opledger serve`` as a subprocess; ``stop``/``start`` to simulate an outage."""
 
-    def __init__(self, db: str, tmp: Path, port: int | None = None) -> None:
+    def __init__(self, db: str, tmp: Path, port: int | None = None, workers: int = 1) -> None:
         self.db = db
+        self.workers = workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("OPLEDGER_")}
@@ -91,7 +92,7 @@ class Service:
     def start(self) -> Service:
         handle = open(self.log, "ab")
         self.proc = subprocess.Popen(
-            [OPLEDGER, "serve", "--db", self.db, "--port", str(self.port), "--pool", "20"],
+            [OPLEDGER, "serve", "--db", self.db, "--port", str(self.port), "--pool", "20", "--workers", str(self.workers)],
             env=self.env, stdout=handle, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
