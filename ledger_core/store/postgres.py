@@ -103,6 +103,7 @@ def _refuse_nul(draft: EntryDraft, index: int) -> None:
 
 
 _GROUP_ENTRIES = 5000  # at most this many entries per group commit, to bound the chain lock's hold
+_COPY_ABOVE = 40  # entries; smaller groups are written in the commit's own round trip
 _INSERT_ENTRIES = f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) VALUES {{values}}"
 _INSERT_DOCS = "INSERT INTO entry_docs (seq, doc) VALUES {values}"
 _ROLLUP_KEY = ("day", "workflow", "line", "kind", "session", "unpriced", "reversal")
@@ -138,21 +139,26 @@ class _Pending:
         self.result = AppendResult()
 
 
-def _entry_row(draft: EntryDraft, seq: int, entry_id: str, digest: str) -> tuple:
+def _entry_middle(draft: EntryDraft) -> tuple:
+    """The ``entries`` columns of a draft between (seq, id) and hash."""
     tokens = draft.tokens
     return (
-        seq, entry_id, draft.ts, draft.workflow, draft.line.value, draft.kind, draft.cost_usd, draft.minutes,
+        draft.ts, draft.workflow, draft.line.value, draft.kind, draft.cost_usd, draft.minutes,
         draft.count, tokens.input if tokens else 0, tokens.output if tokens else 0,
         tokens.cache_write_5m if tokens else 0, tokens.cache_write_1h if tokens else 0,
         tokens.cache_read if tokens else 0, draft.unpriced, draft.reverses is not None, draft.session,
-        draft.source, draft.source_ref, digest,
+        draft.source, draft.source_ref,
     )
 
 
-def _fold(rollups: dict[tuple, list], draft: EntryDraft, row: tuple) -> None:
+def _entry_row(draft: EntryDraft, seq: int, entry_id: str, digest: str) -> tuple:
+    return (seq, entry_id, *_entry_middle(draft), digest)
+
+
+def _fold(rollups: dict[tuple, list], draft: EntryDraft, middle: tuple) -> None:
     """Add one entry to the batch's rollup deltas (same rule as ``ledger_core.rollup.add``)."""
-    reversal = row[15]
-    key = (draft.ts.astimezone(UTC).date(), draft.workflow, row[4], draft.kind, draft.session or "", draft.unpriced, reversal)
+    reversal = middle[13]
+    key = (draft.ts.astimezone(UTC).date(), draft.workflow, middle[2], draft.kind, draft.session or "", draft.unpriced, reversal)
     weight = -1 if reversal else 1
     sums = rollups.get(key)
     if sums is None:
@@ -163,7 +169,7 @@ def _fold(rollups: dict[tuple, list], draft: EntryDraft, row: tuple) -> None:
     sums[3] += draft.count or weight
     sums[4] += weight
     for i in range(5):
-        sums[5 + i] += row[9 + i]
+        sums[5 + i] += middle[7 + i]
 
 
 def _doc(text: str | bytes | None) -> Any:
@@ -268,6 +274,9 @@ class PostgresStore:
         idempotency keys; (2) write, commit. The head row lock serialises writers across every
         service replica, and is held for one round trip plus the hashing in between."""
         keyed = list({(d.source, d.source_ref) for drafts in batches for d in drafts if d.source_ref})
+        # Everything that does not depend on the chain head is prepared before taking its lock.
+        prepared = [[(draft, new_id(), draft.model_dump(mode="json"), _entry_middle(draft)) for draft in drafts] for drafts in batches]
+        chained: list[list[tuple]] = []
         with self._conn() as conn, psycopg.ClientCursor(conn) as cur:
             try:
                 lookup = ("; SELECT source, source_ref, id FROM entries WHERE (source, source_ref) IN ("
@@ -285,34 +294,38 @@ class PostgresStore:
                 rows: list[tuple] = []
                 docs: list[tuple[int, str]] = []
                 rollups: dict[tuple, list] = {}
-                results = []
-                for drafts in batches:
-                    stored, duplicates = [], []
-                    for draft in drafts:
+                for batch in prepared:
+                    links = []
+                    for draft, entry_id, dumped, middle in batch:
                         key = (draft.source, draft.source_ref) if draft.source_ref else None
                         if key is not None and key in known:
-                            duplicates.append(known[key])
+                            links.append(known[key])
                             continue
-                        entry_id = new_id()
-                        body = draft.model_dump(mode="json") | {"id": entry_id, "seq": next_seq, "recorded_at": now}
+                        body = dumped | {"id": entry_id, "seq": next_seq, "recorded_at": now}
                         digest = Entry.compute_hash(prev_hash, body)
                         docs.append((next_seq, orjson.dumps(body | {"prev_hash": prev_hash, "hash": digest}).decode()))
-                        row = _entry_row(draft, next_seq, entry_id, digest)
-                        rows.append(row)
-                        _fold(rollups, draft, row)
-                        stored.append(Entry.model_construct(
-                            **dict(draft), id=entry_id, seq=next_seq, recorded_at=now_dt, prev_hash=prev_hash, hash=digest
-                        ))
+                        rows.append((next_seq, entry_id, *middle, digest))
+                        _fold(rollups, draft, middle)
+                        links.append((draft, entry_id, next_seq, prev_hash, digest))
                         if key is not None:
                             known[key] = entry_id
                         prev_hash = digest
                         next_seq += 1
-                    results.append(AppendResult(stored=tuple(stored), duplicates=tuple(duplicates)))
+                    chained.append(links)
                 writes, params = [], []
                 if rows:
-                    for sql, values in (
-                        (_INSERT_ENTRIES, rows), (_INSERT_DOCS, docs), (_UPSERT_ROLLUPS, [k + tuple(v) for k, v in rollups.items()]),
-                    ):
+                    inserts = [(_UPSERT_ROLLUPS, [k + tuple(v) for k, v in rollups.items()])]
+                    if len(rows) > _COPY_ABOVE:
+                        # Binding many values client-side costs more than the round trips of COPY.
+                        with cur.copy(f"COPY entries ({', '.join(_ENTRY_COLUMNS)}) FROM STDIN") as copy:
+                            for row in rows:
+                                copy.write_row(row)
+                        with cur.copy("COPY entry_docs (seq, doc) FROM STDIN") as copy:
+                            for doc in docs:
+                                copy.write_row(doc)
+                    else:
+                        inserts = [(_INSERT_ENTRIES, rows), (_INSERT_DOCS, docs), *inserts]
+                    for sql, values in inserts:
                         head, _, tail = sql.partition("{values}")
                         tuple_sql = "(" + ", ".join(["%s"] * len(values[0])) + ")"
                         writes.append(head + ", ".join([tuple_sql] * len(values)) + tail)
@@ -327,6 +340,13 @@ class PostgresStore:
                     with suppress(psycopg.Error):
                         conn.execute("ROLLBACK")
                 raise
+        results = []
+        for links in chained:
+            stored = tuple(
+                Entry.model_construct(**dict(link[0]), id=link[1], seq=link[2], recorded_at=now_dt, prev_hash=link[3], hash=link[4])
+                for link in links if isinstance(link, tuple)
+            )
+            results.append(AppendResult(stored=stored, duplicates=tuple(link for link in links if isinstance(link, str))))
         return results
 
     def _load(self, sql: str, params: Sequence[Any] = ()) -> list[Entry]:
