@@ -23,7 +23,6 @@ from pathlib import Path
 from tinydb import TinyDB
 
 from benchmarks.machine import machine_line
-from ledger_core.ledger import start_workflow
 from ledger_core.models import EntryDraft, Line, Tokens
 from ledger_core.store import EmbeddedStore
 

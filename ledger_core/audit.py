@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from .formatting import money
 from .ledger import workflow_ledger
 from .metrics import OutcomeMetrics
 from .models import Entry, Evidence, Incident, Line, Region, Workflow
@@ -175,10 +176,6 @@ def build_audit(store: Store, key: str) -> Audit:
     )
 
 
-def money(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return f"${value:,.2f}" if abs(value) >= Decimal("0.01") or value == 0 else f"${value:,.4f}"
 
 
 def audit_markdown(audit: Audit) -> str:

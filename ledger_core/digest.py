@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
+from .formatting import money, pct
 from .metrics import Period
 from .models import Entry, Line, Workflow, WorkflowState
 from .report import TeamReport, WorkflowRow, build_report
@@ -73,12 +74,6 @@ class Digest(BaseModel):
     advice: str
 
 
-def money(value: Decimal | None) -> str:
-    return "—" if value is None else f"${value:,.2f}"
-
-
-def pct(value: Decimal | float | None) -> str:
-    return "—" if value is None else f"{float(value):.0%}"
 
 
 def _change(current: Decimal | None, previous: Decimal | None) -> Decimal | None:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict
 
 from .errors import InvalidInput
-from .models import Entry, Incident, Line, Region, RegionState, Workflow, WorkflowState
+from .models import Entry, Line, Region, RegionState, Workflow, WorkflowState
 
 BOUNCE = "bounce"
 INCIDENT = "incident"

@@ -157,10 +157,12 @@ def _copy_ledger(url: str, entries: int, workflows: int) -> float:
             rows, docs = [], []
             for i in range(base, min(base + 50_000, entries)):
                 wf = i % workflows
-                line = lines[i % len(lines)]
+                # Each workflow's ~500 entries spread over 10 days, four agent sessions and every line.
+                nth = i // workflows
+                line = lines[nth % len(lines)]
                 draft, body = templates[line]
-                ts = T0 + timedelta(hours=wf * 2, minutes=(i // workflows) % 7200)
-                session = f"s{wf}-{i % 4}" if line == Line.INFERENCE else None
+                ts = T0 + timedelta(hours=wf * 2, minutes=(i * 7919) % 14_400)
+                session = f"s{wf}-{nth % 4}" if line == Line.INFERENCE else None
                 entry_id = new_id()
                 body = body | {"ts": _TS.dump_python(ts, mode="json"), "workflow": f"R-{wf}", "session": session,
                                "source_ref": str(i), "id": entry_id, "seq": i, "recorded_at": _TS.dump_python(recorded, mode="json")}

@@ -10,6 +10,8 @@ import orjson
 from pydantic import BaseModel
 from rich.console import Console
 
+from ..formatting import money, pct  # noqa: F401  (re-exported for the command modules)
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -36,15 +38,6 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-def money(value: Decimal | float | None) -> str:
-    if value is None:
-        return "—"
-    value = Decimal(str(value))
-    return f"${value:,.2f}" if abs(value) >= Decimal("0.01") or value == 0 else f"${value:,.4f}"
-
-
-def pct(value: Decimal | float | None) -> str:
-    return "—" if value is None else f"{float(value):.0%}"
 
 
 def bar(fraction: float, width: int = 20) -> str:

@@ -46,7 +46,7 @@ from ..models import (
 )
 from .. import rollup
 from ..rollup import Rollup
-from .base import AppendResult, ChainProblem, VerifyReport
+from .base import AppendResult, VerifyReport
 
 FORMAT = "opledger-embedded"
 SEGMENT_SIZE = 1000
@@ -158,29 +158,44 @@ class EmbeddedStore:
         if root.exists() and not root.is_dir():
             raise StoreError(f"{root} is a file, not an opledger store directory")
         meta_path = root / "meta.json"
-        if root.is_dir() and meta_path.exists():
-            meta = read_json(meta_path)
-            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-                raise StoreError(f"{meta_path} is not an opledger store (foreign file); nothing was changed")
-            if int(meta.get("schema", 0)) > SCHEMA_VERSION:
-                raise StoreError(
-                    f"store {root} was written by a newer opledger (schema {meta['schema']}, "
-                    f"this one reads {SCHEMA_VERSION}); upgrade opledger; nothing was changed"
-                )
+        if meta_path.exists():
+            self._check_meta(meta_path)
             return
-        if root.is_dir() and any(p for p in root.iterdir() if p.name != ".lock"):
-            raise StoreError(f"{root} exists and is not an opledger store (no meta.json); nothing was changed")
         if not create:
             raise StoreError(f"no opledger store at {root}")
+        if root.is_dir() and self._foreign_files():
+            raise StoreError(f"{root} exists and is not an opledger store (no meta.json); nothing was changed")
         try:
             root.mkdir(parents=True, exist_ok=True)
-            (root / "entries").mkdir(exist_ok=True)
-            (root / "keys").mkdir(exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create store at {root}: {exc.strerror or exc}") from exc
+        # Several processes may create the same store at once (hooks starting in parallel):
+        # decide under the lock, where another creator's half-made layout cannot be seen.
         with self._locked():
-            if not meta_path.exists():
-                write_atomic(meta_path, orjson.dumps({"format": FORMAT, "schema": SCHEMA_VERSION}))
+            if meta_path.exists():
+                self._check_meta(meta_path)
+                return
+            if self._foreign_files():
+                raise StoreError(f"{root} exists and is not an opledger store (no meta.json); nothing was changed")
+            try:
+                (root / "entries").mkdir(exist_ok=True)
+                (root / "keys").mkdir(exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create store at {root}: {exc.strerror or exc}") from exc
+            write_atomic(meta_path, orjson.dumps({"format": FORMAT, "schema": SCHEMA_VERSION}))
+
+    def _foreign_files(self) -> list[Path]:
+        return [p for p in self.root.iterdir() if p.name not in (".lock", "entries", "keys") and not p.name.startswith(".tmp-")]
+
+    def _check_meta(self, meta_path: Path) -> None:
+        meta = read_json(meta_path)
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise StoreError(f"{meta_path} is not an opledger store (foreign file); nothing was changed")
+        if int(meta.get("schema", 0)) > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.root} was written by a newer opledger (schema {meta['schema']}, "
+                f"this one reads {SCHEMA_VERSION}); upgrade opledger; nothing was changed"
+            )
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

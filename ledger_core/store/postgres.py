@@ -1,10 +1,13 @@
 """The PostgreSQL store: the team ledger behind ``opledger serve`` (psycopg 3 + psycopg-pool).
 
-The database enforces what the embedded store enforces with file locks: one append batch is
-one transaction that locks the chain head row, so the hash chain has a single writer at a
-time across every service replica; idempotency keys are a unique constraint. Entries are
-kept twice over, on purpose: narrow typed columns for report queries and the exact hashed
-document (see ``migrations/0001_initial.sql``).
+The database enforces what the embedded store enforces with file locks: an append batch is
+written in one transaction that locks the chain head row, so the hash chain has a single
+writer at a time across every service replica; idempotency keys are a unique constraint.
+Batches that arrive together in one process share a transaction (group commit), each still
+all or nothing. Entries are kept twice over, on purpose: narrow typed columns for report
+queries and the exact hashed document (``migrations/0001_initial.sql``); the same transaction
+adds each entry to its daily rollup row, which is what team reports read (``0002_rollups.sql``,
+``pg_report``).
 """
 
 from __future__ import annotations

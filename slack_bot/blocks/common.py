@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
+
+from ledger_core.formatting import hours, money, pct  # noqa: F401  (used by every domain's builders)
 
 from ..commands import USAGE
 
@@ -23,19 +24,6 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def money(value: Decimal | float | None) -> str:
-    if value is None:
-        return "—"
-    value = Decimal(str(value))
-    return f"${value:,.2f}" if abs(value) >= Decimal("0.01") or value == 0 else f"${value:,.4f}"
-
-
-def pct(value: Decimal | float | None) -> str:
-    return "—" if value is None else f"{float(value):.0%}"
-
-
-def hours(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} h"
 
 
 def escape(text: str) -> str:

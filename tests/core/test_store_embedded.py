@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -125,7 +124,7 @@ def test_read_only_store_gives_clear_error_and_stays_readable(tmp_path):
         "s = EmbeddedStore(sys.argv[1])\nprint(len(s.entries()), flush=True)\n"
         "s.append([EntryDraft(workflow='W', line='review', minutes=1)])\n"
     )
-    shell = f'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && exec "$2" -c "$3" "$1"'
+    shell = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && exec "$2" -c "$3" "$1"'
     result = subprocess.run(["unshare", "-m", "sh", "-c", shell, "sh", str(root), sys.executable, script], capture_output=True, text=True)
     assert result.stdout.strip() == "1"  # reading still works
     assert result.returncode != 0 and "StoreError" in result.stderr and str(root) in result.stderr
@@ -155,3 +154,12 @@ def test_segments_roll_over_and_chain_across_them(tmp_path, monkeypatch):
     assert len(list((tmp_path / "s" / "entries").glob("seg-*.json"))) == 3
     assert [e.seq for e in store.entries()] == list(range(28))
     assert store.verify().ok
+
+
+def test_many_processes_creating_the_same_store_at_once_all_succeed(tmp_path):
+    root = tmp_path / "new" / "store"
+    writers = [_writer(root, f"c{n}", 3) for n in range(6)]
+    outputs = [w.communicate(timeout=120)[0] for w in writers]
+    assert [w.returncode for w in writers] == [0] * 6
+    assert sum(len(o.split()) for o in outputs) == 18
+    assert len(EmbeddedStore(root).entries()) == 18

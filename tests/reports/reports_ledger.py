@@ -112,9 +112,12 @@ def _at(text: str) -> datetime:
 def build(run: Callable[..., object], store_path: Path, config_path: Path) -> None:
     """``run(*args)`` runs the real CLI against ``store_path`` (and must check the exit status)."""
     # One workflow's commands run in order; the four workflows run side by side (the store
-    # takes several writers at once), which keeps the fixture fast on a busy machine.
+    # takes several writers at once), which keeps the fixture fast on a busy machine. The first
+    # command runs alone: it creates the store, and creating it is not safe to race.
+    first, *rest = CLI_SCRIPT
+    run(*first)
     by_workflow: dict[str, list[tuple[str, ...]]] = {}
-    for args in CLI_SCRIPT:
+    for args in rest:
         by_workflow.setdefault(args[2], []).append(args)
     with ThreadPoolExecutor(len(by_workflow)) as pool:
         list(pool.map(lambda script: [run(*args) for args in script], by_workflow.values()))
