@@ -44,7 +44,7 @@ from ..config import Settings
 from ..ledger import ensure_workflow
 from ..models import EntryDraft, Line, Tokens, reversal_of
 from ..store import Store
-from .cursors import CursorBook, iter_jsonl_files, read_new, unchanged
+from .cursors import CursorBook, IncrementalRead, iter_jsonl_files
 from .summary import ImportSummary, Progress, SkipLog
 from .token_prices import TokenPricer
 
@@ -276,32 +276,17 @@ def import_paths(
     files = list(iter_jsonl_files(paths))
     book = CursorBook(store, SOURCE)
     parser = _Parser()
-    unchanged_files = 0
-    reread: list[str] = []
-    for index, path in enumerate(files):
-        cursor = book.get(path)
-        if unchanged(path, cursor):
-            unchanged_files += 1
-        else:
-            try:
-                lines, new_cursor, restarted = read_new(path, cursor)
-            except OSError as exc:
-                parser.skips.add(str(path), 0, f"cannot read: {exc.strerror or exc}")
-                continue
-            if restarted:
-                reread.append(str(path))
-            for raw in lines:
-                parser.feed(index, path, raw.number, raw.data, raw.complete)
-            book.put(path, new_cursor)
-        if progress is not None:
-            progress("Claude Code transcripts", index + 1, len(files))
+    reading = IncrementalRead(book, files, parser.skips, label="Claude Code transcripts", progress=progress)
+    for changed in reading:
+        for raw in changed.lines:
+            parser.feed(changed.index, changed.path, raw.number, raw.data, raw.complete)
     result = _write(store, settings, parser, workflow=workflow, env=env)
     book.save()
     return ImportSummary(
         source=SOURCE,
         files=len(files),
-        files_unchanged=unchanged_files,
-        files_reread=tuple(reread),
+        files_unchanged=reading.unchanged,
+        files_reread=tuple(reading.reread),
         lines=parser.lines,
         skipped=tuple(parser.skips.items),
         skipped_count=parser.skips.count,

@@ -26,7 +26,7 @@ from ..ledger import ensure_workflow
 from ..models import EntryDraft, Line, Tokens
 from ..store import Store
 from .claude_code import parse_ts
-from .cursors import CursorBook, iter_jsonl_files, read_new, unchanged
+from .cursors import CursorBook, IncrementalRead, iter_jsonl_files
 from .summary import ImportSummary, Progress, SkipLog
 from .token_prices import TokenPricer
 
@@ -153,27 +153,15 @@ def import_paths(
     states: dict[str, Any] = dict(saved)
     skips = SkipLog()
     turns: list[_Turn] = []
-    line_count = unchanged_files = 0
-    reread: list[str] = []
-    for index, path in enumerate(files):
-        cursor = book.get(path)
-        if unchanged(path, cursor):
-            unchanged_files += 1
-        else:
-            try:
-                lines, new_cursor, restarted = read_new(path, cursor)
-            except OSError as exc:
-                skips.add(str(path), 0, f"cannot read: {exc.strerror or exc}")
-                continue
-            if restarted:
-                reread.append(str(path))
-            state = _FileState(path.stem) if restarted or cursor is None else _FileState.load(states.get(str(path)), path.stem)
-            line_count += len(lines)
-            _read_file(path, lines, state, turns, skips)
-            states[str(path)] = state.dump()
-            book.put(path, new_cursor)
-        if progress is not None:
-            progress("Codex sessions", index + 1, len(files))
+    line_count = 0
+    reading = IncrementalRead(book, files, skips, label="Codex sessions", progress=progress)
+    for changed in reading:
+        path = changed.path
+        fresh = changed.restarted or changed.cursor is None
+        state = _FileState(path.stem) if fresh else _FileState.load(states.get(str(path)), path.stem)
+        line_count += len(changed.lines)
+        _read_file(path, changed.lines, state, turns, skips)
+        states[str(path)] = state.dump()
     attributor = Attributor(store, settings, workflow=workflow, env=env)
     pricer = TokenPricer()
     created: dict[str, dict[str, Any]] = {}
@@ -199,7 +187,7 @@ def import_paths(
         store.kv_set(*STATE, states)
     book.save()
     return ImportSummary(
-        source=SOURCE, files=len(files), files_unchanged=unchanged_files, files_reread=tuple(reread), lines=line_count,
+        source=SOURCE, files=len(files), files_unchanged=reading.unchanged, files_reread=tuple(reading.reread), lines=line_count,
         entries_added=len(result.stored), duplicates=len(result.duplicates), skipped=tuple(skips.items),
         skipped_count=skips.count, workflows=tuple(sorted(created)), sessions=len({t.state.session for t in turns}),
     )

@@ -146,3 +146,44 @@ def iter_jsonl_files(roots: list[Path]) -> Iterator[Path]:
         elif root.is_dir():
             found.update(p for p in root.rglob("*.jsonl") if p.is_file())
     yield from sorted(found, key=str)
+
+
+@dataclass
+class ChangedFile:
+    index: int
+    path: Path
+    lines: list[RawLine]
+    cursor: Cursor | None  # where the previous import stopped
+    restarted: bool
+
+
+class IncrementalRead:
+    """The files under an import's paths that changed since their cursors, with their new lines.
+
+    Iterating reads each changed file (an unreadable one is skipped and logged), moves its
+    cursor in ``book`` and reports progress; ``unchanged`` and ``reread`` say what was skipped
+    or read again from the start.
+    """
+
+    def __init__(self, book: CursorBook, files: list[Path], skips: Any, *, label: str, progress: Any = None) -> None:
+        self.book, self.files, self.skips, self.label, self.progress = book, files, skips, label, progress
+        self.unchanged = 0
+        self.reread: list[str] = []
+
+    def __iter__(self) -> Iterator[ChangedFile]:
+        for index, path in enumerate(self.files):
+            cursor = self.book.get(path)
+            if unchanged(path, cursor):
+                self.unchanged += 1
+            else:
+                try:
+                    lines, new_cursor, restarted = read_new(path, cursor)
+                except OSError as exc:
+                    self.skips.add(str(path), 0, f"cannot read: {exc.strerror or exc}")
+                    continue
+                if restarted:
+                    self.reread.append(str(path))
+                yield ChangedFile(index, path, lines, cursor, restarted)
+                self.book.put(path, new_cursor)
+            if self.progress is not None:
+                self.progress(self.label, index + 1, len(self.files))
