@@ -193,7 +193,16 @@ PRIVATE_FIELDS = ("actor", "note", "attrs")
 
 
 def field_digest(value: Any) -> str:
+    # Most entries have no actor, note or attributes: their digests are constants.
+    if value is None:
+        return _NONE_DIGEST
+    if value == {} and isinstance(value, dict):
+        return _EMPTY_DIGEST
     return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+_NONE_DIGEST = hashlib.sha256(orjson.dumps(None)).hexdigest()
+_EMPTY_DIGEST = hashlib.sha256(orjson.dumps({})).hexdigest()
 
 
 class Seal(Frozen):

@@ -13,7 +13,7 @@ from rich.table import Table
 from ..audit import audit_markdown, build_audit
 from ..errors import InvalidInput
 from ..ledger import WorkflowLedger, workflow_ledger
-from ..metrics import make_period
+from ..metrics import bounces_by_workflow, make_period
 from ..models import Line
 from ..report import TeamReport, team_report
 from .context import ctx_of
@@ -72,7 +72,7 @@ def show(ctx: typer.Context, workflow: Annotated[str, typer.Argument(help="Workf
     if len(daily) > 1:
         console.print(f"cost per day {min(daily)}…{max(daily)}: {sparkline([daily.get(day) for day in _days(min(daily), max(daily))])}")
     console.print(f"model invoice {money(view.lines[Line.INFERENCE].cost_usd)} = {pct(m.invoice_share)} of the full cost · "
-                  f"acceptance {pct(m.acceptance_rate)} · bounces {view.metrics.bounces_per_workflow or 0} · "
+                  f"acceptance {pct(m.acceptance_rate)} · bounces {max(bounces_by_workflow(view.entries).get(wf.key, 0), 0)} · "
                   f"context prep {pct(m.context_prep_share)} · review {m.review_minutes.normalize():f} min")
     if view.regions:
         regions = Table("file", "lines", "agent", "model", "state", title="Agent-written regions")
