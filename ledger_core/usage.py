@@ -5,6 +5,11 @@ kinds, totalTokens, totalCost, modelsUsed, modelBreakdowns; ``totals``), so scri
 for ccusage read it unchanged. The numbers come from the ledger's inference entries (the
 importers' dedupe, and corrections netted), not from re-reading transcripts. Days are UTC
 unless a timezone is given; weeks start on Sunday, as in ccusage.
+
+A UTC report by day, week or month of every agent reads the store's daily rollups when it
+keeps them (``ledger_core/rollup.py``) instead of validating every entry: rollups carry no
+source, so there an agent call is a ``model_call`` on the inference line with a session —
+which the agent importers, and only they, write. Other reports read the entries.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput
-from .models import Entry, Line, Tokens
+from .models import Entry, Line
+from .rollup import Rollup
 from .store import Store
 
 Period = Literal["daily", "weekly", "monthly", "session"]
@@ -41,33 +47,43 @@ def agent_calls(entries: Iterable[Entry], sources: Iterable[str] = AGENT_SOURCES
 
 
 class _Bucket:
-    __slots__ = ("tokens", "cost", "models", "first", "last")
+    """Sums of one report row. Token counts are plain ints (input, output, cache write 5m,
+    cache write 1h, cache read): a report adds up tens of thousands of calls."""
+
+    __slots__ = ("cost", "first", "last", "models", "tokens")
 
     def __init__(self) -> None:
-        self.tokens = Tokens()
+        self.tokens = [0, 0, 0, 0, 0]
         self.cost = Decimal(0)
         self.models: dict[str, list[Any]] = {}
         self.first: datetime | None = None
         self.last: datetime | None = None
 
-    def add(self, entry: Entry) -> None:
-        tokens = entry.tokens or Tokens()
-        self.tokens = self.tokens + tokens
+    def add(self, entry: Entry | Rollup) -> None:
+        tokens = entry.tokens
+        counts = (tokens.input, tokens.output, tokens.cache_write_5m, tokens.cache_write_1h, tokens.cache_read) if tokens else (0, 0, 0, 0, 0)
+        mine = self.tokens
+        for i, count in enumerate(counts):
+            mine[i] += count
         self.cost += entry.cost_usd
-        model = self.models.setdefault(entry.model or "unknown", [Tokens(), Decimal(0)])
-        model[0] = model[0] + tokens
+        model = self.models.get(entry.model or "unknown")
+        if model is None:
+            model = self.models[entry.model or "unknown"] = [[0, 0, 0, 0, 0], Decimal(0)]
+        theirs = model[0]
+        for i, count in enumerate(counts):
+            theirs[i] += count
         model[1] += entry.cost_usd
         if entry.reverses is None:
             self.first = entry.ts if self.first is None or entry.ts < self.first else self.first
             self.last = entry.ts if self.last is None or entry.ts > self.last else self.last
 
 
-def _counts(tokens: Tokens) -> dict[str, int]:
+def _counts(tokens: list[int]) -> dict[str, int]:
     return {
-        "inputTokens": tokens.input,
-        "outputTokens": tokens.output,
-        "cacheCreationTokens": tokens.cache_write,
-        "cacheReadTokens": tokens.cache_read,
+        "inputTokens": tokens[0],
+        "outputTokens": tokens[1],
+        "cacheCreationTokens": tokens[2] + tokens[3],
+        "cacheReadTokens": tokens[4],
     }
 
 
@@ -75,20 +91,20 @@ def _row(label: str, key: str, bucket: _Bucket) -> dict[str, Any]:
     breakdowns = [
         {"modelName": name, **_counts(tokens), "cost": cost}
         for name, (tokens, cost) in bucket.models.items()
-        if tokens.total or cost
+        if sum(tokens) or cost
     ]
     breakdowns.sort(key=lambda b: (-b["cost"], b["modelName"]))
     return {
         label: key,
         **_counts(bucket.tokens),
-        "totalTokens": bucket.tokens.total,
+        "totalTokens": sum(bucket.tokens),
         "totalCost": bucket.cost,
         "modelsUsed": [b["modelName"] for b in breakdowns],
         "modelBreakdowns": breakdowns,
     }
 
 
-def _key(period: Period, entry: Entry, zone: ZoneInfo) -> str:
+def _key(period: Period, entry: Entry | Rollup, zone: ZoneInfo) -> str:
     if period == "session":
         return entry.session or "unknown"
     day = entry.ts.astimezone(zone).date()
@@ -118,7 +134,7 @@ def usage_report(
     buckets: dict[str, _Bucket] = defaultdict(_Bucket)
     sessions: dict[str, str | None] = {}
     total = _Bucket()
-    for entry in agent_calls(store.entries(), sources):
+    for entry in _calls(store, period, zone, tuple(sources)):
         day = entry.ts.astimezone(zone).date()
         if (since and day < since) or (until and day > until):
             continue
@@ -130,7 +146,7 @@ def usage_report(
     rows = []
     for key in sorted(buckets, key=lambda k: (buckets[k].first or datetime.max.replace(tzinfo=zone), k) if period == "session" else k):
         bucket = buckets[key]
-        if not bucket.tokens.total and not bucket.cost and not bucket.models:
+        if not sum(bucket.tokens) and not bucket.cost and not bucket.models:
             continue
         row = _row(_LABEL[period], key, bucket)
         if period == "session":
@@ -140,5 +156,13 @@ def usage_report(
         rows.append(row)
     return {
         period if period != "session" else "sessions": rows,
-        "totals": {**_counts(total.tokens), "totalTokens": total.tokens.total, "totalCost": total.cost},
+        "totals": {**_counts(total.tokens), "totalTokens": sum(total.tokens), "totalCost": total.cost},
     }
+
+
+def _calls(store: Store, period: Period, zone: ZoneInfo, sources: tuple[str, ...]) -> Iterable[Entry | Rollup]:
+    daily = getattr(store, "rollups", None)
+    # Rollup rows are UTC days: exact for UTC days, weeks and months, not for sessions or other zones.
+    if daily is not None and period != "session" and zone.key == "UTC" and set(sources) == set(AGENT_SOURCES):
+        return [r for r in daily() if r.line == Line.INFERENCE and r.kind == "model_call" and r.session is not None and r.tokens is not None]
+    return agent_calls(store.entries(), sources)

@@ -28,7 +28,7 @@ def load_slack_settings() -> SlackSettings:
         raise ConfigError(f"{where}: {first['msg']}") from exc
 
 
-def _scheduled_sender(ctx: typer.Context, app, settings: SlackSettings):
+def _scheduled_sender(ctx: typer.Context, client, settings: SlackSettings):
     from .digest_delivery import deliver
 
     def send(period: Period) -> None:
@@ -36,7 +36,7 @@ def _scheduled_sender(ctx: typer.Context, app, settings: SlackSettings):
         teams = settings.digest_teams or [t for t in settings.managers if t != ALL_TEAMS] or [None]
         for team in teams:
             digest, _ = weekly_digest(store, period, team)
-            deliver(app.client, store, settings, digest)
+            deliver(client, store, settings, digest)
 
     return send
 
@@ -47,7 +47,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 3000,
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
 ) -> None:
-    """Serve Slack's HTTP requests on POST /slack/events (uvicorn), checking every signature."""
+    """Serve Slack's HTTP requests on POST /slack/events (uvicorn), checking every signature.
+
+    With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set, workspaces install through /slack/install."""
     from .app import create_app
     from .server import serve as run_server
 
@@ -75,9 +77,17 @@ def socket(ctx: typer.Context) -> None:
 def _start_schedule(ctx: typer.Context, app, settings: SlackSettings) -> None:
     if settings.schedule is None:
         return
+    from slack_sdk import WebClient
+
     from .schedule import DigestScheduler
 
-    DigestScheduler(settings.schedule, _scheduled_sender(ctx, app, settings), lambda: datetime.now(UTC)).start()
+    client = app.client
+    if client.token is None:
+        # OAuth installs: the digest goes out in the workspace whose bot token is SLACK_BOT_TOKEN.
+        if settings.bot_token is None:
+            raise ConfigError("SLACK_DIGEST_SCHEDULE needs SLACK_BOT_TOKEN (the managers' workspace) when installs use OAuth")
+        client = WebClient(token=settings.bot_token.get_secret_value(), base_url=settings.api_url)
+    DigestScheduler(settings.schedule, _scheduled_sender(ctx, client, settings), lambda: datetime.now(UTC)).start()
 
 
 def _last_week() -> Period:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
+from pathlib import Path
 from typing import Annotated, Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,6 +52,11 @@ class SlackSettings(BaseSettings):
     bot_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
     app_token: SecretStr | None = None
+    # OAuth installs into several workspaces (HTTP mode): both set → bot tokens come from the installation store.
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    redirect_uri: str | None = None
+    installation_dir: Path | None = None
     api_url: str = "https://slack.com/api/"
     # team → manager user ids; "*" applies to every team. Env: JSON object, or "U1,U2" for all teams.
     managers: Annotated[dict[str, list[str]], NoDecode] = Field(default_factory=dict)
@@ -120,5 +126,9 @@ class SlackSettings(BaseSettings):
     def actor_of(self, user: str) -> str:
         return self.users.get(user, user)
 
+    @property
+    def oauth(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
     def secrets(self) -> list[str]:
-        return [s.get_secret_value() for s in (self.bot_token, self.signing_secret, self.app_token) if s is not None]
+        return [s.get_secret_value() for s in (self.bot_token, self.signing_secret, self.app_token, self.client_secret) if s is not None]

@@ -42,12 +42,12 @@ def _global(
 def _register_all(only: str | None = None) -> None:
     """Every command; with ``only`` (an entry-point command, see ``entry.only_command``) just that one."""
     for module in pkgutil.iter_modules(__path__) if only is None else ():
-        if module.name in ("context", "render"):
+        if module.name in ("context", "render") or (_entry.only_modules is not None and module.name not in _entry.only_modules):
             continue
         loaded = importlib.import_module(f"{__name__}.{module.name}")
         if hasattr(loaded, "register"):
             loaded.register(app)
-    for point in entry_points(group="opledger.cli"):
+    for point in entry_points(group="opledger.cli") if _entry.only_modules is None else ():
         if only is not None and point.name != only:
             continue
         try:

@@ -22,6 +22,8 @@ Json = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
 
 def _progress_run(run, description: str, quiet: bool) -> Any:
+    if quiet:
+        return run(None)  # --json: no bar, and rich.progress is not even imported
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,

@@ -31,26 +31,34 @@ retries and user interrupts. No prompt or code text is stored.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..attribution import UNATTRIBUTED, Attributor, valid_key
 from ..config import Settings
-from ..ledger import ensure_workflow
 from ..models import EntryDraft, Line, Tokens, reversal_of
 from ..store import Store
 from .cursors import CursorBook, IncrementalRead, iter_jsonl_files
 from .summary import ImportSummary, Progress, SkipLog
-from .token_prices import TokenPricer
+
+if TYPE_CHECKING:
+    from .token_prices import TokenPricer
 
 SOURCE = "claude-code"
 UPGRADES = ("import-upgrades", "claude-code")  # kv: dedupe key → id of the entry that counts now
+# Lines without any of these markers carry nothing we count (most of a transcript's bytes).
 _INTERESTING = (b'"usage"', b"is_error", b"userModified", b"isApiErrorMessage", b"api_error", b"[Request interrupted")
+# Drafts are appended in batches: the store holds each batch's documents and entries in memory
+# at once, and one batch of a large corpus would dominate the import's peak memory.
+APPEND_BATCH = 10_000
+_TOKEN_FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 REJECTED_TEXT = "User rejected tool use"
 
 
@@ -74,15 +82,12 @@ class Call:
     order: tuple[int, int]
     ts: datetime
     model: str
-    tokens: Tokens
+    counts: tuple[int, int, int, int, int]  # Tokens fields in order; a model is built for winners only
     session: str
     cwd: str | None
     branch: str | None
     agent_id: str | None
     cost_usd: Decimal | None
-
-    def rank(self) -> tuple[bool, int, tuple[int, int]]:
-        return (self.main, self.total, (-self.order[0], -self.order[1]))
 
 
 @dataclass
@@ -107,22 +112,23 @@ def parse_ts(value: Any) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def usage_tokens(usage: dict[str, Any]) -> Tokens:
-    def num(value: Any) -> int:
-        return value if type(value) is int and value > 0 else 0
+def _num(value: Any) -> int:
+    return value if type(value) is int and value > 0 else 0
 
+
+def usage_counts(usage: dict[str, Any]) -> tuple[int, int, int, int, int]:
+    """(input, output, cache write 5m, cache write 1h, cache read) of a ``usage`` object."""
     breakdown = usage.get("cache_creation")
     if isinstance(breakdown, dict) and ("ephemeral_5m_input_tokens" in breakdown or "ephemeral_1h_input_tokens" in breakdown):
-        write_5m, write_1h = num(breakdown.get("ephemeral_5m_input_tokens")), num(breakdown.get("ephemeral_1h_input_tokens"))
+        write_5m, write_1h = _num(breakdown.get("ephemeral_5m_input_tokens")), _num(breakdown.get("ephemeral_1h_input_tokens"))
     else:
-        write_5m, write_1h = num(usage.get("cache_creation_input_tokens")), 0
-    return Tokens(
-        input=num(usage.get("input_tokens")),
-        output=num(usage.get("output_tokens")),
-        cache_write_5m=write_5m,
-        cache_write_1h=write_1h,
-        cache_read=num(usage.get("cache_read_input_tokens")),
-    )
+        write_5m, write_1h = _num(usage.get("cache_creation_input_tokens")), 0
+    return (_num(usage.get("input_tokens")), _num(usage.get("output_tokens")), write_5m, write_1h,
+            _num(usage.get("cache_read_input_tokens")))
+
+
+def usage_tokens(usage: dict[str, Any]) -> Tokens:
+    return Tokens(**dict(zip(Tokens.model_fields, usage_counts(usage), strict=True)))
 
 
 class _Parser:
@@ -140,7 +146,8 @@ class _Parser:
         stripped = data.strip()
         if not stripped:
             return
-        if not any(marker in stripped for marker in _INTERESTING):
+        a, b, c, d, e, f = _INTERESTING
+        if not (a in stripped or b in stripped or c in stripped or d in stripped or e in stripped or f in stripped):
             # Lines we do not need are not parsed (most of a transcript), only checked whole.
             if not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
                 self.skips.add(str(path), number, "truncated line" if not complete else "not a JSON object")
@@ -213,22 +220,31 @@ class _Parser:
             return
         request_id = record.get("requestId")
         key = f"{message_id}:{request_id}" if isinstance(request_id, str) and request_id else message_id
-        tokens = usage_tokens(usage)
-        cost = record.get("costUSD")
-        call = Call(
-            key=key, total=tokens.total, main=main, order=(file_index, number), ts=ts, model=model, tokens=tokens,
-            session=session, cwd=cwd, branch=branch,
-            agent_id=agent or (outer.get("agentId") if isinstance(outer.get("agentId"), str) else None),
-            cost_usd=Decimal(str(cost)) if isinstance(cost, (int, float)) and cost >= 0 else None,
-        )
+        counts = usage_counts(usage)
+        total = sum(counts)
         best = self.calls.get(key)
-        if best is None or call.rank() > best.rank():
-            self.calls[key] = call
+        # Lines arrive in path order, so a tie keeps the earlier copy: no Call needed for a loser.
+        if best is None or (main, total) > (best.main, best.total):
+            self._candidate(key, total, main, file_index, number, ts, model, counts, record, outer, session, cwd, branch, agent)
         content = message.get("content")
         if isinstance(content, list):
             for block in content:
                 if isinstance(block, dict) and block.get("type") == "tool_use" and isinstance(block.get("id"), str):
                     self.tool_calls.setdefault(block["id"], key)
+
+    def _candidate(
+        self, key: str, total: int, main: bool, file_index: int, number: int, ts: datetime, model: str,
+        counts: tuple[int, int, int, int, int], record: dict[str, Any], outer: dict[str, Any],
+        session: str, cwd: str | None, branch: str | None, agent: str | None,
+    ) -> None:
+        cost = record.get("costUSD")
+        call = Call(
+            key=key, total=total, main=main, order=(file_index, number), ts=ts, model=model, counts=counts,
+            session=session, cwd=cwd, branch=branch,
+            agent_id=agent or (outer.get("agentId") if isinstance(outer.get("agentId"), str) else None),
+            cost_usd=Decimal(str(cost)) if isinstance(cost, (int, float)) and cost >= 0 else None,
+        )
+        self.calls[key] = call
 
     def _user(self, path: Path, number: int, line: dict[str, Any], session: str, cwd: str | None, branch: str | None) -> None:
         ts = parse_ts(line.get("timestamp"))
@@ -295,46 +311,77 @@ def import_paths(
 
 
 def _write(store: Store, settings: Settings, parser: _Parser, *, workflow: str | None, env: dict[str, str] | None) -> dict[str, Any]:
+    if not parser.calls and not parser.signals:
+        # Nothing new (a re-import): the pricing tables and the ledger's rules are not even imported.
+        return {"entries_added": 0, "rework_added": 0, "duplicates": 0, "corrections": 0, "workflows": (), "sessions": 0}
+    from ..ledger import ensure_workflow
+    from .token_prices import TokenPricer
+
     attributor = Attributor(store, settings, workflow=workflow, env=env)
     pricer = TokenPricer()
     created: dict[str, dict[str, Any]] = {}
+    resolved: dict[tuple[str, str | None, str | None], str] = {}
 
     def workflow_of(session: str, cwd: str | None, branch: str | None) -> str:
-        key = attributor.workflow_for(session, cwd, branch)
-        if not valid_key(key):
-            key = UNATTRIBUTED
-        created.setdefault(key, attributor.fields_for(cwd, branch))
+        # Every line of a session asks the same question: answer it once per import.
+        where = (session, cwd, branch)
+        key = resolved.get(where)
+        if key is None:
+            key = attributor.workflow_for(session, cwd, branch)
+            if not valid_key(key):
+                key = UNATTRIBUTED
+            if key not in created:
+                created[key] = attributor.fields_for(cwd, branch)
+            resolved[where] = key
         return key
 
     calls = sorted(parser.calls.values(), key=lambda c: c.order)
-    drafts: list[EntryDraft] = []
-    for call in calls:
-        drafts.append(_call_draft(call, workflow_of(call.session, call.cwd, call.branch), pricer))
-    wasted = {tool_use: parser.calls[key].tokens.output for tool_use, key in parser.tool_calls.items() if key in parser.calls}
-    rework: list[EntryDraft] = []
-    for signal in parser.signals:
-        attrs = dict(signal.attrs or {})
-        if signal.tool_use_id:
-            attrs["tool_use_id"] = signal.tool_use_id
-            if signal.kind in ("rejected_tool_use", "tool_error") and signal.tool_use_id in wasted:
-                attrs["tokens_wasted"] = wasted[signal.tool_use_id]
-        rework.append(
-            EntryDraft(
-                ts=signal.ts, workflow=workflow_of(signal.session, signal.cwd, signal.branch), line=Line.REWORK,
-                kind=signal.kind, count=1, source=SOURCE, source_ref=f"{signal.kind}:{signal.ref}",
-                session=signal.session, attrs=attrs,
-            )
-        )
+    call_workflows = [workflow_of(c.session, c.cwd, c.branch) for c in calls]
+    signal_workflows = [workflow_of(s.session, s.cwd, s.branch) for s in parser.signals]
+    # Workflows exist before the first entry that names them is appended.
     for key, fields in created.items():
         ensure_workflow(store, key, **{k: v for k, v in fields.items() if v})
-    result = store.append(drafts + rework)
-    stored_refs = {entry.source_ref for entry in result.stored}
-    corrections = _upgrade(store, [d for d in drafts if d.source_ref not in stored_refs])
+    wasted = {tool_use: parser.calls[key].counts[1] for tool_use, key in parser.tool_calls.items() if key in parser.calls}
+
+    def drafts() -> Iterator[EntryDraft]:
+        for call, key in zip(calls, call_workflows, strict=True):
+            yield _call_draft(call, key, pricer)
+        for signal, key in zip(parser.signals, signal_workflows, strict=True):
+            attrs = dict(signal.attrs or {})
+            if signal.tool_use_id:
+                attrs["tool_use_id"] = signal.tool_use_id
+                if signal.kind in ("rejected_tool_use", "tool_error") and signal.tool_use_id in wasted:
+                    attrs["tokens_wasted"] = wasted[signal.tool_use_id]
+            yield EntryDraft(
+                ts=signal.ts, workflow=key, line=Line.REWORK, kind=signal.kind, count=1, source=SOURCE,
+                source_ref=f"{signal.kind}:{signal.ref}", session=signal.session, attrs=attrs,
+            )
+
+    added = rework_added = duplicates = 0
+    known_calls: list[EntryDraft] = []  # calls already on the ledger: maybe a fuller copy now
+    batch: list[EntryDraft] = []
+    pending = drafts()
+    while True:
+        batch = list(islice(pending, APPEND_BATCH))
+        if not batch:
+            break
+        result = store.append(batch)
+        stored_refs = set()
+        for entry in result.stored:
+            stored_refs.add(entry.source_ref)
+            if entry.line == Line.INFERENCE:
+                added += 1
+            elif entry.line == Line.REWORK:
+                rework_added += 1
+        duplicates += len(result.duplicates)
+        known_calls.extend(d for d in batch if d.line == Line.INFERENCE and d.source_ref not in stored_refs)
+        del result, batch
+    corrections = _upgrade(store, known_calls)
     sessions = {c.session for c in calls} | {s.session for s in parser.signals}
     return {
-        "entries_added": sum(1 for e in result.stored if e.line == Line.INFERENCE) + corrections,
-        "rework_added": sum(1 for e in result.stored if e.line == Line.REWORK),
-        "duplicates": len(result.duplicates) - corrections,
+        "entries_added": added + corrections,
+        "rework_added": rework_added,
+        "duplicates": duplicates - corrections,
         "corrections": corrections,
         "workflows": tuple(sorted(created)),
         "sessions": len(sessions),
@@ -342,17 +389,16 @@ def _write(store: Store, settings: Settings, parser: _Parser, *, workflow: str |
 
 
 def _call_draft(call: Call, workflow: str, pricer: TokenPricer) -> EntryDraft:
-    price = pricer.price(call.model, call.tokens, call.ts)
+    cost, unpriced, version = pricer.cost(call.model, call.counts, call.ts)
     attrs: dict[str, Any] = {}
     if call.agent_id:
         attrs["agent_id"] = call.agent_id
-    cost, unpriced = price.cost_usd, price.unpriced
     if call.cost_usd is not None:
         attrs["cost_source"] = "transcript"
         cost, unpriced = call.cost_usd, False
     return EntryDraft(
-        ts=call.ts, workflow=workflow, line=Line.INFERENCE, kind="model_call", tokens=call.tokens, count=1,
-        cost_usd=cost, unpriced=unpriced, model=call.model, price_version=price.price_version, actor="claude-code",
+        ts=call.ts, workflow=workflow, line=Line.INFERENCE, kind="model_call", tokens=Tokens(**dict(zip(_TOKEN_FIELDS, call.counts))),
+        count=1, cost_usd=cost, unpriced=unpriced, model=call.model, price_version=version, actor="claude-code",
         source=SOURCE, source_ref=call.key, session=call.session, attrs=attrs,
     )
 

@@ -207,6 +207,20 @@ def test_attribution_env_config_and_link(opledger, opledger_json, ledger_env, tm
     assert bad.returncode == 2 and "no entries or regions of session 'nope'" in bad.stderr
 
 
+def test_usage_from_rollups_equals_usage_from_entries(opledger_json, tmp_path):
+    # A UTC report of every agent reads the daily rollups; one agent's report reads the entries.
+    root = generate(tmp_path / "claude", sessions=3, lines=300, seed=9)
+    _import(opledger_json, root)
+    session = opledger_json("usage", "session", "--json")["sessions"][0]["sessionId"]
+    opledger_json("link", session, "LINKED-1", "--json")  # corrections on both workflows
+    days = [d["date"] for d in opledger_json("usage", "daily", "--json")["daily"]]
+    assert len(days) >= 2
+    for period in ("daily", "weekly", "monthly"):
+        for extra in ((), ("--since", days[1]), ("--until", days[0].replace("-", ""))):
+            rolled = opledger_json("usage", period, "--json", *extra)
+            assert rolled == opledger_json("usage", period, "--agent", "claude-code", "--json", *extra), (period, extra)
+
+
 def test_bad_input_is_a_clear_error(opledger, tmp_path):
     result = opledger("import", "claude-code", str(tmp_path / "missing"), check=False)
     assert result.returncode == 2 and "no such file or folder" in result.stderr

@@ -30,3 +30,19 @@ def test_long_context_tier_bills_the_whole_request():
     small = PRICER.price("claude-sonnet-4-5-20250929", Tokens(input=200_000))
     large = PRICER.price("claude-sonnet-4-5-20250929", Tokens(input=200_001))
     assert small.cost_usd == Decimal("0.6") and large.cost_usd == Decimal("1.200006")  # $3/M, then all at $6/M
+
+
+def test_prices_that_change_on_a_date_are_measured_per_period():
+    # claude-opus-4-6 has a price that starts on a UTC date: requests on either side of it, in
+    # any zone and in any order, get what price_tokens gives for that very moment.
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    pricer = TokenPricer()
+    tokens = Tokens(input=1200, output=800, cache_write_5m=3000, cache_write_1h=500, cache_read=90_000)
+    start = datetime(2026, 3, 12, 20, tzinfo=UTC)
+    moments = [start + timedelta(hours=h) for h in range(0, 40, 3)]
+    moments += [m.astimezone(ZoneInfo(zone)) for m in moments for zone in ("America/Los_Angeles", "Asia/Tokyo")]
+    for at in reversed(moments):
+        fast, slow = pricer.price("claude-opus-4-6", tokens, at), price_tokens("claude-opus-4-6", tokens, at)
+        assert (fast.cost_usd, fast.unpriced, fast.price_version) == (slow.cost_usd, slow.unpriced, slow.price_version), at

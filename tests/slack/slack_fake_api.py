@@ -1,8 +1,11 @@
 """A Slack-compatible fake Web API over loopback: a small real HTTP server that records every
-call, serves the files-upload-v2 upload URL and response_url, and checks Block Kit limits."""
+call (with the token it came with), serves the files-upload-v2 upload URL and response_url,
+checks Block Kit limits, hands out Socket Mode URLs (``apps.connections.open``) and installs
+into workspaces through OAuth (the consent page and ``oauth.v2.access``)."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -10,7 +13,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "response_url"}
 VIEW_METHODS = {"views.open", "views.publish", "views.update"}
@@ -52,8 +55,15 @@ def block_kit_problems(blocks: list[dict[str, Any]], limit: int) -> list[str]:
 
 
 class FakeSlack:
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, team_id: str = "T0FAKE") -> None:
         self.token = token
+        # token → who it is (auth.test); OAuth installs add one bot token per workspace.
+        self.tokens: dict[str, dict[str, Any]] = {token: self._identity(team_id, "Fake") | {"user_id": "UBOT", "bot_id": "BBOT"}}
+        self.app_token: str | None = None
+        self.socket_url: Callable[[], str] | None = None
+        self.oauth_client: tuple[str, str] | None = None
+        self.redirect_uri: str | None = None
+        self._codes: dict[str, dict[str, str]] = {}
         self.calls: list[dict[str, Any]] = []
         self.violations: list[str] = []
         self.uploads: dict[str, bytes] = {}
@@ -67,6 +77,22 @@ class FakeSlack:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.api_url = self.url + "/api/"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @staticmethod
+    def _identity(team_id: str, team: str) -> dict[str, Any]:
+        return {"url": f"https://{team.lower()}.slack.com/", "team": team, "user": "opledger", "team_id": team_id,
+                "user_id": f"UBOT{team_id}", "bot_id": f"BBOT{team_id}"}
+
+    def socket_mode(self, app_token: str, url: Callable[[], str]) -> None:
+        """Answer apps.connections.open (called with the app-level token) with ``url()``."""
+        self.app_token, self.socket_url = app_token, url
+
+    def oauth_app(self, client_id: str, client_secret: str, redirect_uri: str) -> None:
+        """The app as registered with Slack: its credentials and its one allowed redirect URL."""
+        self.oauth_client, self.redirect_uri = (client_id, client_secret), redirect_uri
+
+    def token_of(self, team_id: str) -> str:
+        return next(t for t, who in self.tokens.items() if who["team_id"] == team_id and t != self.token)
 
     def start(self) -> FakeSlack:
         self._thread.start()
@@ -114,8 +140,7 @@ class FakeSlack:
             return {"ok": False, "error": self.fail[method]}
         ts = f"1700000000.{next(self._ts):06d}"
         if method == "auth.test":
-            return {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "opledger", "team_id": "T0FAKE",
-                    "user_id": "UBOT", "bot_id": "BBOT"}
+            return {"ok": True, **self.tokens[params["_token"]]}
         if method == "chat.postMessage":
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
         if method == "chat.postEphemeral":
@@ -142,6 +167,48 @@ class FakeSlack:
             return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
         return {"ok": False, "error": "unknown_method"}
 
+    # ---------------------------------------------------------------- Socket Mode and OAuth
+    def connections_open(self, token: str | None) -> dict[str, Any]:
+        if self.app_token is None or self.socket_url is None:
+            return {"ok": False, "error": "unknown_method"}
+        if token != self.app_token:
+            # Slack wants the app-level token (xapp-) here, never a bot token.
+            return {"ok": False, "error": "not_allowed_token_type" if token in self.tokens else "invalid_auth"}
+        return {"ok": True, "url": self.socket_url()}
+
+    def consent(self, query: dict[str, str]) -> tuple[int, dict[str, str]]:
+        """Slack's consent page, already approved by the user for workspace ``team``: a redirect with a code."""
+        if self.oauth_client is None or query.get("client_id") != self.oauth_client[0]:
+            return 400, {"error": "invalid_client_id"}
+        redirect = query.get("redirect_uri") or self.redirect_uri
+        if redirect != self.redirect_uri or not query.get("team"):
+            return 400, {"error": "bad_redirect_uri" if redirect != self.redirect_uri else "choose a workspace"}
+        code = f"code-{next(self._ids)}"
+        with self._lock:
+            self._codes[code] = {"team": query["team"], "scope": query.get("scope", ""), "redirect_uri": redirect}
+        return 302, {"Location": f"{redirect}?{urlencode({'code': code, 'state': query.get('state', '')})}"}
+
+    def oauth_access(self, params: dict[str, Any], basic: str | None) -> dict[str, Any]:
+        client_id, client_secret = params.get("client_id"), params.get("client_secret")
+        if basic:
+            client_id, _, client_secret = base64.b64decode(basic).decode().partition(":")
+        if self.oauth_client is None or (client_id, client_secret) != self.oauth_client:
+            return {"ok": False, "error": "invalid_client"}
+        with self._lock:
+            grant = self._codes.pop(str(params.get("code")), None)  # a code works once
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        if params.get("redirect_uri") and params["redirect_uri"] != grant["redirect_uri"]:
+            return {"ok": False, "error": "bad_redirect_uri"}
+        team = grant["team"]
+        token = f"xoxb-{team}-{next(self._ids)}-oauthTESTtoken"
+        with self._lock:
+            self.tokens[token] = self._identity(team, f"Workspace{team}")
+        who = self.tokens[token]
+        return {"ok": True, "access_token": token, "token_type": "bot", "scope": grant["scope"], "bot_user_id": who["user_id"],
+                "app_id": "A0OPLEDGER", "team": {"id": team, "name": who["team"]}, "enterprise": None,
+                "is_enterprise_install": False, "authed_user": {"id": f"UINSTALLER{team}"}}
+
 
 def _decode(value: str) -> Any:
     if value[:1] in "[{":
@@ -167,6 +234,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path != "/oauth/v2/authorize":
+            self._reply(404, {"ok": False, "error": "not_found"})
+            return
+        query = dict(parse_qsl(url.query))
+        self.fake.record("oauth.authorize", query, None)
+        status, headers = self.fake.consent(query)
+        if status != 302:
+            self._reply(status, {"ok": False, **headers})
+            return
+        self.send_response(302)
+        self.send_header("Location", headers["Location"])
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         fake = self.fake
@@ -190,9 +273,17 @@ class _Handler(BaseHTTPRequestHandler):
             params = json.loads(raw or b"{}")
         else:
             params = {k: _decode(v) for k, v in parse_qsl(raw.decode())}
-        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ") or params.get("token")
+        authorization = self.headers.get("Authorization") or ""
+        basic = authorization.removeprefix("Basic ") if authorization.startswith("Basic ") else None
+        token = None if basic else authorization.removeprefix("Bearer ") or params.get("token")
         fake.record(method, params, token)
-        if token != fake.token:
+        if method == "oauth.v2.access":
+            self._reply(200, fake.oauth_access(params, basic))
+            return
+        if method == "apps.connections.open":
+            self._reply(200, fake.connections_open(token))
+            return
+        if token not in fake.tokens:
             self._reply(200, {"ok": False, "error": "invalid_auth"})
             return
-        self._reply(200, fake.answer(method, params))
+        self._reply(200, fake.answer(method, params | {"_token": token}))

@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,10 +57,11 @@ class Bot:
             sent["X-Slack-Signature"] = signature(body, stamp, secret)
         return self.http.post(self.url + "/slack/events", content=body.encode(), headers=sent | (headers or {}))
 
-    def command(self, text: str, user: str = ALICE, channel: str = "C0GENERAL", **kwargs: Any) -> tuple[httpx.Response, str]:
+    def command(self, text: str, user: str = ALICE, channel: str = "C0GENERAL", team: str = "T0FAKE",
+                **kwargs: Any) -> tuple[httpx.Response, str]:
         """A ``/ledger`` slash command; returns the response and its response_url path."""
         path = f"/respond/{uuid.uuid4().hex}"
-        form = {"token": "legacy", "team_id": "T0FAKE", "team_domain": "fake", "channel_id": channel, "channel_name": "general",
+        form = {"token": "legacy", "team_id": team, "team_domain": "fake", "channel_id": channel, "channel_name": "general",
                 "user_id": user, "user_name": user.lower(), "command": "/ledger", "text": text, "api_app_id": "A0OPLEDGER",
                 "response_url": self.fake.url + path, "trigger_id": f"trigger.{uuid.uuid4().hex}"}
         return self.post(urlencode(form), "application/x-www-form-urlencoded", **kwargs), path
@@ -66,8 +69,8 @@ class Bot:
     def interactive(self, payload: dict[str, Any], **kwargs: Any) -> httpx.Response:
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", **kwargs)
 
-    def event(self, event: dict[str, Any], event_id: str | None = None, **kwargs: Any) -> httpx.Response:
-        body = {"token": "legacy", "team_id": "T0FAKE", "api_app_id": "A0OPLEDGER", "type": "event_callback",
+    def event(self, event: dict[str, Any], event_id: str | None = None, team: str = "T0FAKE", **kwargs: Any) -> httpx.Response:
+        body = {"token": "legacy", "team_id": team, "api_app_id": "A0OPLEDGER", "type": "event_callback",
                 "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()), "event": event}
         return self.post(json.dumps(body), "application/json", **kwargs)
 
@@ -82,6 +85,34 @@ class Bot:
 
     def responses(self, path: str, timeout: float = 15) -> list[dict[str, Any]]:
         return self.fake.wait_for("response_url", lambda p: p["_path"] == path, timeout=timeout)
+
+
+@contextmanager
+def serving(env: dict[str, str], log: Path, port: int | None = None) -> Iterator[str]:
+    """``opledger slack serve`` in a subprocess until the block ends; yields its base URL once healthy."""
+    port = port or free_port()
+    with open(log, "ab") as out:
+        process = subprocess.Popen([OPLEDGER, "slack", "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"the bot did not start:\n{log.read_text()}")
+        time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def bot_env(tmp: Path, fake: FakeSlack) -> dict[str, str]:
