@@ -348,7 +348,7 @@ class EmbeddedStore:
                 # The draft was validated already; building without re-validation keeps
                 # batch imports fast.
                 entry = Entry.model_construct(
-                    **dict(draft), id=entry_id, seq=doc["seq"], recorded_at=now_dt,
+                    **draft.__dict__, id=entry_id, seq=doc["seq"], recorded_at=now_dt,
                     prev_hash=prev_hash, hash=doc["hash"],
                 )
                 docs.append(doc)
