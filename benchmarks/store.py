@@ -111,8 +111,10 @@ def main() -> None:
     ]
     text = ["## Embedded store", "", f"Measured {machine_line()}.", "", "| measure | result | target | beside the baseline |", "|---|---:|---:|---|"]
     text += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    text += ["", "Each append opens the store afresh (as a hook process does), takes the file lock, rewrites one "
-             "1,000-entry segment and one key shard atomically with fsync; the raw baseline does none of that.", ""]
+    text += ["", "Each append opens the store afresh (as a hook process does), takes the file lock, and rewrites one "
+             "1,000-entry segment, its daily-rollup file and one key shard atomically with fsync; the raw baseline "
+             "does none of that. The report reads the rollup files (a few kB per segment) instead of parsing every "
+             "entry; the data is 1,000 workflows over a quarter, 70 % model calls in two sessions per workflow.", ""]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(text))
     print("\n".join(text))

@@ -46,13 +46,13 @@ from ..models import (
 )
 from .. import rollup
 from ..rollup import Rollup
-from .base import AppendResult, VerifyReport
+from .base import AppendResult, ChainProblem, VerifyReport
 
 FORMAT = "opledger-embedded"
 SEGMENT_SIZE = 1000
 _SEGMENT_RE = re.compile(r"^seg-(\d{8})\.json$")
 class _SegmentFile(BaseModel):
-    """The part of a segment file that holds entries; other tables (rollups) are skipped."""
+    """The part of a segment file that holds entries; any other table is skipped."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -369,16 +369,34 @@ class EmbeddedStore:
         for doc in docs:
             by_segment.setdefault(doc["seq"] // SEGMENT_SIZE, []).append(doc)
         for index, batch in sorted(by_segment.items()):
-            # One read and one atomic write per segment: the entries table and the daily
-            # rollups that summarise it (``ledger_core/rollup.py``) always change together.
             storage = AtomicJSONStorage(self._segment_path(index))
             data = storage.read() or {}
+            data.pop("rollup", None)  # rollups live beside the segment (see ``rollups``)
             entries = data.setdefault("entries", {})
-            rows = data.setdefault("rollup", {})
+            before = len(entries)
             for doc in batch:
                 entries[str(doc["seq"])] = doc
-                rollup.add(rows, doc)
-            storage.write(data)
+            storage.write(data)  # the commit point: the rollup file below is derived from it
+            sidecar = self._read_rollup_file(index)
+            if sidecar is not None and sidecar["count"] == before:
+                rows = sidecar["rows"]
+                for doc in batch:
+                    rollup.add(rows, doc)
+            else:  # missing or stale (a writer died between the two writes): rebuild
+                rows = rollup.build(entries.values())
+            write_atomic(self._rollup_path(index), orjson.dumps({"count": len(entries), "rows": rows}))
+
+    def _rollup_path(self, index: int) -> Path:
+        return self.root / "entries" / f"rollup-{index:08d}.json"
+
+    def _read_rollup_file(self, index: int) -> dict[str, Any] | None:
+        try:
+            data = read_json(self._rollup_path(index))
+        except CorruptStore:
+            return None  # derived data: rebuilt from the segment
+        if not isinstance(data, dict) or not isinstance(data.get("rows"), dict) or not isinstance(data.get("count"), int):
+            return None
+        return data
 
     def entries(
         self,
@@ -413,18 +431,44 @@ class EmbeddedStore:
             raise CorruptStore(f"segment {path} is corrupt at {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
 
     def rollups(self) -> list[Rollup]:
-        """Daily rollups of every entry (see ``ledger_core/rollup.py``)."""
+        """Daily rollups of every entry (see ``ledger_core/rollup.py``).
+
+        Each segment's rollups live in a small file beside it, so a report reads a few kB per
+        segment instead of parsing every entry. A full segment never changes its numbers, so its
+        rollup file is trusted when it counts all its entries; the last segment, and any whose
+        rollup file is missing or stale, are summed from the entries themselves.
+        """
         rows: list[Rollup] = []
-        for path in self._segments():
-            data = read_json(path) or {}
-            table = data.get("rollup")
-            if table is None:  # a segment written before rollups existed
-                table = rollup.build(data.get("entries", {}).values())
+        segments = self._segments()
+        for position, path in enumerate(segments):
+            index = int(_SEGMENT_RE.match(path.name).group(1))  # type: ignore[union-attr]
+            sidecar = self._read_rollup_file(index) if position < len(segments) - 1 else None
+            if sidecar is not None and sidecar["count"] == SEGMENT_SIZE:
+                table = sidecar["rows"]
+            else:
+                table = rollup.build(self._read_segment_docs(path).values())
             try:
                 rows.extend(Rollup.from_doc(row) for row in table.values())
             except (KeyError, TypeError, ValueError) as exc:
-                raise CorruptStore(f"segment {path} has a corrupt rollup table: {exc}") from exc
+                raise CorruptStore(f"rollups of segment {path} are corrupt: {exc}") from exc
         return rows
+
+    def _rollup_problems(self) -> list[ChainProblem]:
+        """Rollup files that disagree with the entries they summarise (reports would be wrong)."""
+        problems = []
+        for path in self._segments():
+            index = int(_SEGMENT_RE.match(path.name).group(1))  # type: ignore[union-attr]
+            sidecar = self._read_rollup_file(index)
+            try:
+                docs = self._read_segment_docs(path)
+            except StoreError:
+                continue  # reported by the chain check
+            if sidecar is not None and sidecar["count"] == len(docs) and sidecar["rows"] != rollup.build(docs.values()):
+                problems.append(ChainProblem(
+                    seq=None, entry_id=None, kind="edit", where=str(self._rollup_path(index)),
+                    detail="daily rollups differ from the entries they summarise (a file was edited); reports would be wrong",
+                ))
+        return problems
 
     def get_entry(self, entry_id: str) -> Entry:
         for path in reversed(self._segments()):
@@ -436,7 +480,11 @@ class EmbeddedStore:
     def verify(self) -> VerifyReport:
         from ..integrity import verify_chain
 
-        return verify_chain(self._segment_docs_for_verify(), location=self.location)
+        report = verify_chain(self._segment_docs_for_verify(), location=self.location)
+        if not report.ok:
+            return report  # a broken chain already explains any rollup that disagrees
+        extra = self._rollup_problems()
+        return report.model_copy(update={"problems": tuple(extra)}) if extra else report
 
     def _segment_docs_for_verify(self) -> Iterator[tuple[str, list[dict[str, Any]] | Exception]]:
         for path in self._segments():
@@ -464,7 +512,7 @@ class EmbeddedStore:
                 if hits:
                     docs.update({k: seal_doc(d, changes[d["id"]], by=purge.id) for k, d in hits.items()})
                     data = read_json(path) or {}
-                    data["entries"] = docs  # other tables (the rollups) stay as they are
+                    data["entries"] = docs  # other tables stay as they are
                     write_atomic(path, orjson.dumps(data))
         return purge
 

@@ -54,3 +54,27 @@ def test_rollup_rows_live_in_the_segment_and_sum_its_entries(tmp_path):
     store.append([EntryDraft(workflow="A", line=Line.INFERENCE, kind="model_call", session="s1", cost_usd=Decimal("0.5"), count=1, ts=START) for _ in range(4)])
     rows = store.rollups()
     assert len(rows) == 1 and rows[0].cost_usd == Decimal(2) and rows[0].weight == 4 and rows[0].count == 4
+
+
+def test_rollup_files_are_trusted_only_when_complete_and_checked_by_verify(tmp_path, monkeypatch):
+    import json
+
+    import ledger_core.store.embedded as embedded
+
+    monkeypatch.setattr(embedded, "SEGMENT_SIZE", 5)
+    root = tmp_path / "s"
+    store = EmbeddedStore(root)
+    store.append([EntryDraft(workflow="A", line=Line.REVIEW, kind="time", cost_usd=Decimal(1), ts=START) for _ in range(12)])
+    assert sum(r.cost_usd for r in store.rollups()) == 12
+    first = root / "entries" / "rollup-00000000.json"
+    # A writer killed between the segment and its rollup file leaves a stale one: it is rebuilt.
+    stale = json.loads(first.read_text())
+    stale["count"] = 3
+    first.write_text(json.dumps(stale))
+    assert sum(r.cost_usd for r in EmbeddedStore(root).rollups()) == 12
+    # An edited rollup file that claims to be complete is what verify reports.
+    edited = json.loads((root / "entries" / "rollup-00000001.json").read_text())
+    next(iter(edited["rows"].values()))["cost_usd"] = "99"
+    (root / "entries" / "rollup-00000001.json").write_text(json.dumps(edited))
+    report = EmbeddedStore(root).verify()
+    assert [p.where for p in report.problems] == [str(root / "entries" / "rollup-00000001.json")]
