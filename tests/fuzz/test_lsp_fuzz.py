@@ -140,16 +140,38 @@ def test_execute_command_with_random_arguments_answers_and_decides_nothing(sessi
     session.still_serving()
 
 
+INT = st.one_of(st.integers(min_value=-5, max_value=40), st.integers(min_value=-(2**31), max_value=2**31))
+WELL_TYPED_POSITION = st.fixed_dictionaries({"line": INT, "character": INT})
+WELL_TYPED_RANGE = st.fixed_dictionaries({"start": WELL_TYPED_POSITION, "end": WELL_TYPED_POSITION})
+DIAGNOSTIC = st.fixed_dictionaries({"range": WELL_TYPED_RANGE, "message": st.text(max_size=10)},
+                                   optional={"source": st.sampled_from(["opledger", "other"]), "data": JSONISH})
+
+
 @FUZZ
 @given(method=st.sampled_from(["textDocument/hover", "textDocument/codeAction", "textDocument/codeLens", "opledger/status"]),
-       uri=uris(), position=POSITION, rng=RANGE, context=JSONISH, drop=st.sets(st.sampled_from(["textDocument", "position", "range", "context"])))
-def test_hover_code_action_and_status_with_random_params_answer(session: Session, method, uri, position, rng, context, drop):
+       uri=uris(), position=WELL_TYPED_POSITION, rng=WELL_TYPED_RANGE, diagnostics=st.lists(DIAGNOSTIC, max_size=3))
+def test_hover_code_action_and_status_with_random_params_answer(session: Session, method, uri, position, rng, diagnostics):
+    """Well-typed but wrong values: positions before, inside and far past the document, foreign
+    and unknown URIs, diagnostics with random data."""
     TRIED["inputs"] += 1
-    params = {"textDocument": {"uri": _fill(session, uri)}, "position": position, "range": rng,
-              "context": {"diagnostics": context if isinstance(context, list) else []} if not isinstance(context, str) else context}
-    params = {k: v for k, v in params.items() if k not in drop}
+    uri = _fill(session, uri)
+    params = {"textDocument": {"uri": uri if isinstance(uri, str) else str(uri)}, "position": position, "range": rng,
+              "context": {"diagnostics": diagnostics}}
     session.request(method, params)  # a result or an error; a hang or a dead server fails
     session.still_serving()
+
+
+@pytest.mark.xfail(strict=True, reason="pygls 2.1 drops a request whose params do not structure (logs to stderr, never answers); "
+                                       "see docs/reliability.md")
+def test_a_request_with_params_of_the_wrong_shape_is_answered(session: Session):
+    async def send() -> Any:
+        try:
+            return await session.editor.client.protocol.send_request_async(
+                "textDocument/hover", {"textDocument": {"uri": session.uri}, "position": {}})
+        except JsonRpcException as exc:
+            return exc
+
+    session.loop.run_until_complete(asyncio.wait_for(send(), 3))
 
 
 @FUZZ
