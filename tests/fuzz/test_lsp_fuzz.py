@@ -140,7 +140,8 @@ def test_execute_command_with_random_arguments_answers_and_decides_nothing(sessi
     session.still_serving()
 
 
-INT = st.one_of(st.integers(min_value=-5, max_value=40), st.integers(min_value=-(2**31), max_value=2**31))
+# Negative numbers do not structure (LSP uintegers): the pygls limitation of the xfail test below.
+INT = st.one_of(st.integers(min_value=0, max_value=40), st.integers(min_value=0, max_value=2**31 - 1))
 WELL_TYPED_POSITION = st.fixed_dictionaries({"line": INT, "character": INT})
 WELL_TYPED_RANGE = st.fixed_dictionaries({"start": WELL_TYPED_POSITION, "end": WELL_TYPED_POSITION})
 DIAGNOSTIC = st.fixed_dictionaries({"range": WELL_TYPED_RANGE, "message": st.text(max_size=10)},
