@@ -6,6 +6,10 @@
   updated by slice (``tracking.py``). So document notifications go straight to the features.
 * ``publishDiagnostics`` with a thousand regions is built as plain JSON objects and sent as
   such, skipping the lsprotocol objects and their cattrs unstructuring.
+
+And one behaviour it must have: pygls 2.1 logs a request whose params do not fit the protocol's
+types to stderr and never answers it, so the editor waits forever. Such a request is answered
+here with InvalidParams, and the client's log says what was wrong.
 """
 
 from __future__ import annotations
@@ -16,11 +20,26 @@ from typing import Any
 
 import orjson
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 
 class OpledgerProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]):
+        try:
+            return super().structure_message(data)
+        except JsonRpcInvalidParams:
+            method = data.get("method", "?")
+            self.notify(
+                types.WINDOW_LOG_MESSAGE,
+                types.LogMessageParams(type=types.MessageType.Warning, message=f"opledger: ignored {method} with malformed params"),
+            )
+            if "id" in data and "method" in data:
+                error = JsonRpcInvalidParams(f"invalid params for {method}")
+                self._send_response(data["id"], error=types.ResponseError(code=error.code, message=error.message))
+            raise  # pygls's reader logs it and goes on with the next message
+
     def _to_feature(self, method: str, params: Any):
         handler = self.fm.features.get(method)
         if handler is not None:

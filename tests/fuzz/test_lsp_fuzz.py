@@ -140,7 +140,7 @@ def test_execute_command_with_random_arguments_answers_and_decides_nothing(sessi
     session.still_serving()
 
 
-# Negative numbers do not structure (LSP uintegers): the pygls limitation of the xfail test below.
+# Negative numbers do not structure (LSP uintegers); such requests get InvalidParams (test below).
 INT = st.one_of(st.integers(min_value=0, max_value=40), st.integers(min_value=0, max_value=2**31 - 1))
 WELL_TYPED_POSITION = st.fixed_dictionaries({"line": INT, "character": INT})
 WELL_TYPED_RANGE = st.fixed_dictionaries({"start": WELL_TYPED_POSITION, "end": WELL_TYPED_POSITION})
@@ -162,9 +162,9 @@ def test_hover_code_action_and_status_with_random_params_answer(session: Session
     session.still_serving()
 
 
-@pytest.mark.xfail(strict=True, reason="pygls 2.1 drops a request whose params do not structure (logs to stderr, never answers); "
-                                       "see docs/reliability.md")
 def test_a_request_with_params_of_the_wrong_shape_is_answered(session: Session):
+    """pygls 2.1 would drop it silently; the server answers InvalidParams and keeps serving."""
+
     async def send() -> Any:
         try:
             return await session.editor.client.protocol.send_request_async(
@@ -172,7 +172,9 @@ def test_a_request_with_params_of_the_wrong_shape_is_answered(session: Session):
         except JsonRpcException as exc:
             return exc
 
-    session.loop.run_until_complete(asyncio.wait_for(send(), 3))
+    answer = session.loop.run_until_complete(asyncio.wait_for(send(), 3))
+    assert isinstance(answer, JsonRpcException) and answer.code == -32602
+    session.still_serving()
 
 
 @FUZZ
