@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from filelock import FileLock
 from lsprotocol import types
@@ -28,7 +26,7 @@ for where in (TESTS, TESTS / "slack"):
 
 from lsp.conftest import WORKFLOW, Project, sample, start_editor, stop_editor  # noqa: E402
 from slack_fake_api import FakeSlack  # noqa: E402
-from slack_harness import ALICE, BOB, BOT_TOKEN, OPLEDGER, Bot, bot_env, free_port, submission  # noqa: E402
+from slack_harness import ALICE, BOB, BOT_TOKEN, Bot, bot_env, serving, submission  # noqa: E402
 
 from ledger_core.ledger import ensure_workflow  # noqa: E402
 from ledger_core.store import EmbeddedStore  # noqa: E402
@@ -127,29 +125,11 @@ def locked_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     fake = FakeSlack(BOT_TOKEN).start()
     tmp = tmp_path_factory.mktemp("slack-locked")
     env = bot_env(tmp, fake) | {"OPLEDGER_LOCK_TIMEOUT": str(LOCK_TIMEOUT)}
-    port = free_port()
     log = tmp / "bot.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([OPLEDGER, "slack", "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
     try:
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the bot did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield Bot(url=url, fake=fake, env=env, log=log)
+        with serving(env, log) as url:
+            yield Bot(url=url, fake=fake, env=env, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
         fake.stop()
 
 

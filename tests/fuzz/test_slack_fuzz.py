@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ if str(TESTS / "slack") not in sys.path:
     sys.path.insert(0, str(TESTS / "slack"))
 
 from slack_fake_api import FakeSlack  # noqa: E402
-from slack_harness import ALICE, BOT_TOKEN, OPLEDGER, SIGNING_SECRET, Bot, bot_env, free_port  # noqa: E402
+from slack_harness import ALICE, BOT_TOKEN, SIGNING_SECRET, Bot, bot_env, serving  # noqa: E402
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 ACCEPTED = {200, 400, 401, 404}
@@ -41,32 +40,14 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     fake = FakeSlack(BOT_TOKEN).start()
     tmp = tmp_path_factory.mktemp("slack-fuzz")
     env = bot_env(tmp, fake)
-    port = free_port()
     log = tmp / "bot.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([OPLEDGER, "slack", "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
     try:
-        while True:
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the bot did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        bot = Bot(url=url, fake=fake, env=env, log=log)
-        bot.cli("workflow", "start", "FUZZ-1", "--team", "core")
-        bot.cli("record", "review", "FUZZ-1", "--minutes", "5", "--actor", "alice")
-        yield bot
+        with serving(env, log) as url:
+            bot = Bot(url=url, fake=fake, env=env, log=log)
+            bot.cli("workflow", "start", "FUZZ-1", "--team", "core")
+            bot.cli("record", "review", "FUZZ-1", "--minutes", "5", "--actor", "alice")
+            yield bot
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
         fake.stop()
 
 
