@@ -226,14 +226,9 @@ def outcome_metrics(
     workflows: Sequence[Workflow],
     regions: Sequence[Region],
     period: Period,
-    *,
-    bounces: dict[str, int] | None = None,
-    escapes: dict[str, int] | None = None,
 ) -> OutcomeMetrics:
     """``entries`` may span all time: costs are taken from the period, bounce and incident
-    counts of the period's merged workflows from any time (incidents arrive after the merge).
-    Callers computing many periods pass ``bounces``/``escapes`` (all-time, per workflow) once
-    and only the period's entries."""
+    counts of the period's merged workflows from any time (incidents arrive after the merge)."""
     in_period = [e for e in entries if period.contains(e.ts)]
     totals = line_totals(in_period)
     total = sum((t.cost_usd for t in totals.values()), Decimal(0))
@@ -248,8 +243,8 @@ def outcome_metrics(
     accepted = [r for r in decided if r.state == RegionState.ACCEPTED]
     accepted_lines = sum(r.lines for r in accepted)
 
-    bounces = bounces if bounces is not None else bounces_by_workflow(entries)
-    escapes = escapes if escapes is not None else escapes_by_workflow(entries)
+    bounces = bounces_by_workflow(entries)
+    escapes = escapes_by_workflow(entries)
     merged_keys = [w.key for w in merged]
     cycle_hours = [
         (w.verified_at - w.started_at).total_seconds() / 3600 for w in verified if w.verified_at is not None
