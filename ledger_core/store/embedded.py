@@ -371,7 +371,6 @@ class EmbeddedStore:
         for index, batch in sorted(by_segment.items()):
             storage = AtomicJSONStorage(self._segment_path(index))
             data = storage.read() or {}
-            data.pop("rollup", None)  # rollups live beside the segment (see ``rollups``)
             entries = data.setdefault("entries", {})
             before = len(entries)
             for doc in batch:
