@@ -15,14 +15,15 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from ulid import ULID
+from ulid_transform import ulid_now
 
 SCHEMA_VERSION = 1
 
 
 def new_id() -> str:
-    """A sortable, collision-free id: several processes write at once, so no counters."""
-    return str(ULID())
+    """A sortable, collision-free id (a ULID): several processes write at once, so no counters.
+    ulid-transform's C++ generator: ~0.1 µs where python-ulid took ~4 µs, on every entry."""
+    return ulid_now()
 
 
 def utcnow() -> datetime:

@@ -248,7 +248,7 @@ def main() -> None:
     tmp.mkdir(parents=True)
     runs = []
     if not args.skip_appends:
-        for batch, seconds in ((1, args.seconds), (20, args.seconds / 2)):
+        for batch, seconds in ((1, args.seconds), (5, args.seconds / 2), (20, args.seconds / 2)):
             url = _database()
             try:
                 runs.append(bench_appends(url, args.clients, seconds, batch, tmp, args.workers))

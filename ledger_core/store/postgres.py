@@ -98,23 +98,43 @@ def _columns_match(doc: dict[str, Any], columns: tuple) -> bool:
 
 
 def _refuse_nul(draft: EntryDraft, index: int) -> None:
-    # PostgreSQL text cannot hold NUL; say so instead of failing inside COPY.
+    # PostgreSQL text cannot hold NUL; say so instead of failing inside the insert.
     for name in ("workflow", "kind", "session", "source", "source_ref"):
         value = getattr(draft, name)
         if value is not None and "\x00" in value:
             raise InvalidInput(f"entry {index}: {name} contains a NUL character, which the team database cannot store")
 
 
-_GROUP_ENTRIES = 5000  # at most this many entries per group commit, to bound the chain lock's hold
-_COPY_ABOVE = 40  # entries; smaller groups are written in the commit's own round trip
-_INSERT_ENTRIES = f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) VALUES {{values}}"
-_INSERT_DOCS = "INSERT INTO entry_docs (seq, doc) VALUES {values}"
+GROUP_ENTRIES = 5000  # at most this many entries per group commit, to bound the chain lock's hold
+_ENTRY_TYPES = (
+    "bigint", "text", "timestamptz", "text", "text", "text", "numeric", "numeric", "bigint", "bigint", "bigint",
+    "bigint", "bigint", "bigint", "boolean", "boolean", "text", "text", "text", "text",
+)
+# The head row is locked and the batch's idempotency keys looked up in one statement (one row
+# per key already stored, or one row of NULLs); then one statement writes everything.
+_LOCK_AND_LOOKUP = (
+    "SELECT h.next_seq, h.hash, k.source, k.source_ref, k.id FROM chain_head h LEFT JOIN LATERAL ("
+    " SELECT e.source, e.source_ref, e.id FROM entries e"
+    " WHERE (e.source, e.source_ref) IN (SELECT * FROM unnest(%b::text[], %b::text[]))) k ON true"
+    " WHERE h.id = 1 FOR UPDATE OF h"
+)
 _ROLLUP_KEY = ("day", "workflow", "line", "kind", "session", "unpriced", "reversal")
 _ROLLUP_SUMS = ("cost_usd", "minutes", "count", "occurrences", "weight", "tok_input", "tok_output", "tok_cw5m", "tok_cw1h", "tok_read")
+_ROLLUP_TYPES = ("date", "text", "text", "text", "text", "boolean", "boolean", "numeric", "numeric") + ("bigint",) * 8
 _UPSERT_ROLLUPS = (
-    f"INSERT INTO entry_rollups AS r ({', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)}) VALUES {{values}}"
+    f"INSERT INTO entry_rollups AS r ({', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)}) SELECT * FROM unnest("
+    + ", ".join(f"%b::{kind}[]" for kind in _ROLLUP_TYPES) + ")"
     f" ON CONFLICT ({', '.join(_ROLLUP_KEY)}) DO UPDATE SET "
     + ", ".join(f"{name} = r.{name} + excluded.{name}" for name in _ROLLUP_SUMS)
+)
+# Sibling data-modifying CTEs: the documents' foreign key is checked at the statement's end,
+# when the entries are there.
+_WRITE = (
+    f"WITH e AS (INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"%b::{kind}[]" for kind in _ENTRY_TYPES) + ")),"
+    " d AS (INSERT INTO entry_docs (seq, doc) SELECT seq, doc::json FROM unnest(%b::bigint[], %b::text[]) AS u (seq, doc)),"
+    f" r AS ({_UPSERT_ROLLUPS})"
+    " UPDATE chain_head SET next_seq = %b, hash = %b WHERE id = 1"
 )
 _ROLLUPS_DIFFER = f"""
 WITH kept AS (SELECT {', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)} FROM entry_rollups),
@@ -249,95 +269,95 @@ class PostgresStore:
                     break
                 with self._queue_lock:
                     group, size = [], 0
-                    while self._queue and (not group or size + len(self._queue[0].drafts) <= _GROUP_ENTRIES):
+                    while self._queue and (not group or size + len(self._queue[0].drafts) <= GROUP_ENTRIES):
                         group.append(self._queue.popleft())
                         size += len(group[-1].drafts)
-                self._write_group(group)
+                for waiting, outcome in zip(group, self.append_many([p.drafts for p in group]), strict=True):
+                    if isinstance(outcome, AppendResult):
+                        waiting.result = outcome
+                    else:
+                        waiting.error = outcome
+                    waiting.done = True
         if pending.error is not None:
             raise pending.error
         return pending.result
 
-    def _write_group(self, group: list[_Pending]) -> None:
+    def append_many(self, batches: Sequence[Sequence[EntryDraft]]) -> list[AppendResult | Exception]:
+        """Several callers' batches in one transaction (a group commit), each atomic on its own:
+        the outcome of each, in order, is its result or the error that refused it. One bad
+        batch does not fail its neighbours: on an error each batch is retried alone."""
+        outcomes: list[AppendResult | Exception | None] = [None] * len(batches)
+        ready: list[int] = []
+        for n, drafts in enumerate(batches):
+            try:
+                for index, draft in enumerate(drafts):
+                    _refuse_nul(draft, index)
+            except InvalidInput as exc:
+                outcomes[n] = exc
+                continue
+            if drafts:
+                ready.append(n)
+            else:
+                outcomes[n] = AppendResult()
         try:
-            results = self._append_batches([p.drafts for p in group])
+            for n, result in zip(ready, self._append_batches([batches[n] for n in ready]), strict=True):
+                outcomes[n] = result
         except Exception as exc:
-            if len(group) > 1:
-                # One bad batch must not fail its neighbours: write each on its own.
-                for pending in group:
-                    self._write_group([pending])
-                return
-            group[0].error, group[0].done = exc, True
-            return
-        for pending, result in zip(group, results, strict=True):
-            pending.result, pending.done = result, True
+            if len(ready) == 1:
+                outcomes[ready[0]] = exc
+            else:
+                for n in ready:
+                    outcomes[n] = self.append_many([batches[n]])[0]
+        return outcomes  # type: ignore[return-value]
 
     def _append_batches(self, batches: list[Sequence[EntryDraft]]) -> list[AppendResult]:
-        """One transaction for several batches, in two round trips, each one multi-statement
-        query with the values bound client-side: (1) begin, lock the chain head, look up the
-        idempotency keys; (2) write, commit. The head row lock serialises writers across every
-        service replica, and is held for one round trip plus the hashing in between."""
+        """One transaction for several batches, in two round trips of pipelined statements whose
+        text never changes (values travel as arrays, so statements are parsed once and no
+        query text is built per call): (1) begin, lock the chain head, look up the idempotency
+        keys; (2) write, commit. The head row lock serialises writers across every service
+        replica, and is held for one round trip plus the hashing in between."""
         keyed = list({(d.source, d.source_ref) for drafts in batches for d in drafts if d.source_ref})
         # Everything that does not depend on the chain head is prepared before taking its lock.
         prepared = [[(draft, new_id(), draft.model_dump(mode="json"), _entry_middle(draft)) for draft in drafts] for drafts in batches]
         chained: list[list[tuple]] = []
-        with self._conn() as conn, psycopg.ClientCursor(conn) as cur:
+        with self._conn() as conn:
             try:
-                lookup = ("; SELECT source, source_ref, id FROM entries WHERE (source, source_ref) IN ("
-                          + ", ".join(["(%s, %s)"] * len(keyed)) + ")") if keyed else ""
-                cur.execute("BEGIN; SELECT next_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE" + lookup,
-                            [v for k in keyed for v in k])
-                cur.nextset()
-                next_seq, prev_hash = cur.fetchone()
-                known: dict[tuple[str, str], str] = {}
-                if keyed:
-                    cur.nextset()
-                    known = {(s, r): i for s, r, i in cur.fetchall()}
-                now_dt = utcnow()
-                now = _DATETIME.dump_python(now_dt, mode="json")
-                rows: list[tuple] = []
-                docs: list[tuple[int, str]] = []
-                rollups: dict[tuple, list] = {}
-                for batch in prepared:
-                    links = []
-                    for draft, entry_id, dumped, middle in batch:
-                        key = (draft.source, draft.source_ref) if draft.source_ref else None
-                        if key is not None and key in known:
-                            links.append(known[key])
-                            continue
-                        body = dumped | {"id": entry_id, "seq": next_seq, "recorded_at": now}
-                        digest = Entry.compute_hash(prev_hash, body)
-                        docs.append((next_seq, orjson.dumps(body | {"prev_hash": prev_hash, "hash": digest}).decode()))
-                        rows.append((next_seq, entry_id, *middle, digest))
-                        _fold(rollups, draft, middle)
-                        links.append((draft, entry_id, next_seq, prev_hash, digest))
-                        if key is not None:
-                            known[key] = entry_id
-                        prev_hash = digest
-                        next_seq += 1
-                    chained.append(links)
-                writes, params = [], []
-                if rows:
-                    inserts = [(_UPSERT_ROLLUPS, [k + tuple(v) for k, v in rollups.items()])]
-                    if len(rows) > _COPY_ABOVE:
-                        # Binding many values client-side costs more than the round trips of COPY.
-                        with cur.copy(f"COPY entries ({', '.join(_ENTRY_COLUMNS)}) FROM STDIN") as copy:
-                            for row in rows:
-                                copy.write_row(row)
-                        with cur.copy("COPY entry_docs (seq, doc) FROM STDIN") as copy:
-                            for doc in docs:
-                                copy.write_row(doc)
-                    else:
-                        inserts = [(_INSERT_ENTRIES, rows), (_INSERT_DOCS, docs), *inserts]
-                    for sql, values in inserts:
-                        head, _, tail = sql.partition("{values}")
-                        tuple_sql = "(" + ", ".join(["%s"] * len(values[0])) + ")"
-                        writes.append(head + ", ".join([tuple_sql] * len(values)) + tail)
-                        params.extend(v for value in values for v in value)
-                    writes.append("UPDATE chain_head SET next_seq = %s, hash = %s WHERE id = 1")
-                    params += [next_seq, prev_hash]
-                # The change counter moves after the commit: a reader that sees the new
-                # version must also see the new rows.
-                cur.execute("; ".join([*writes, "COMMIT", "SELECT nextval('ledger_changes')"]), params)
+                with conn.pipeline() as pipeline, conn.cursor() as head, conn.cursor() as cur:
+                    cur.execute("BEGIN")
+                    head.execute(_LOCK_AND_LOOKUP, ([k[0] for k in keyed], [k[1] for k in keyed]))
+                    pipeline.sync()
+                    found = head.fetchall()
+                    next_seq, prev_hash = found[0][:2]
+                    known: dict[tuple[str, str], str] = {(s, r): i for _, _, s, r, i in found if i is not None}
+                    now_dt = utcnow()
+                    now = _DATETIME.dump_python(now_dt, mode="json")
+                    rows: list[tuple] = []
+                    docs: list[str] = []
+                    rollups: dict[tuple, list] = {}
+                    for batch in prepared:
+                        links = []
+                        for draft, entry_id, dumped, middle in batch:
+                            key = (draft.source, draft.source_ref) if draft.source_ref else None
+                            if key is not None and key in known:
+                                links.append(known[key])
+                                continue
+                            body = dumped | {"id": entry_id, "seq": next_seq, "recorded_at": now}
+                            digest = Entry.compute_hash(prev_hash, body)
+                            docs.append(orjson.dumps(body | {"prev_hash": prev_hash, "hash": digest}).decode())
+                            rows.append((next_seq, entry_id, *middle, digest))
+                            _fold(rollups, draft, middle)
+                            links.append((draft, entry_id, next_seq, prev_hash, digest))
+                            if key is not None:
+                                known[key] = entry_id
+                            prev_hash = digest
+                            next_seq += 1
+                        chained.append(links)
+                    if rows:
+                        # Arrays are lists to psycopg (a tuple would be a composite).
+                        columns = [list(column) for column in zip(*rows, strict=True)]
+                        sums = [list(column) for column in zip(*(k + tuple(v) for k, v in rollups.items()), strict=True)]
+                        cur.execute(_WRITE, [*columns, columns[0], docs, *sums, next_seq, prev_hash])
+                    cur.execute("COMMIT")
             except BaseException:
                 if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     with suppress(psycopg.Error):
@@ -572,9 +592,14 @@ class PostgresStore:
 
     # ------------------------------------------------------------------ misc
     def version(self) -> str:
+        # Appends move the chain head in their own transaction, so it is their change counter
+        # (a separate counter would cost each group commit another transaction); every other
+        # write moves ``ledger_changes`` after it commits.
         with self._conn() as conn:
-            last, called = conn.execute("SELECT last_value, is_called FROM ledger_changes").fetchone()
-        return str(last if called else 0)
+            last, called, head = conn.execute(
+                "SELECT last_value, is_called, (SELECT next_seq FROM chain_head WHERE id = 1) FROM ledger_changes"
+            ).fetchone()
+        return f"{last if called else 0}.{head}"
 
     def close(self) -> None:
         self._pool.close()
