@@ -165,6 +165,20 @@ def verify(request: Request, who: Who) -> Response:
     return reply(store_of(request).verify(), VerifyReport)
 
 
+class SealBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    record: EntryDraft
+    changes: dict[str, dict[str, Any]] = Field(min_length=1)
+
+
+@ledger_router.post("/seal", response_model=Entry)
+def seal(request: Request, body: SealBody, who: Who) -> Response:
+    """Drop private fields of entries (retention, ``forget``): the ledger's numbers stay."""
+    who.require(Role.ADMIN, "purging private fields of entries")
+    request.app.state.accounts.log(who, "seal", kind=body.record.kind, entries=len(body.changes))
+    return reply(store_of(request).seal(body.record, body.changes), Entry)
+
+
 # --------------------------------------------------------------------------- workflows
 @ledger_router.put("/workflows", response_model=Workflow)
 def put_workflow(request: Request, workflow: Workflow, who: Who, create_only: bool = False) -> Response:

@@ -29,7 +29,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
-from ..errors import CorruptStore, NotFound, StoreError, StoreLocked, UnknownWorkflow
+from ..errors import CorruptStore, InvalidInput, NotFound, StoreError, StoreLocked, UnknownWorkflow
 from ..lifecycle import apply_transition
 from ..models import (
     GENESIS_HASH,
@@ -504,6 +504,20 @@ class EmbeddedStore:
         from ..integrity import seal_doc
 
         with self._locked():
+            # Every change is checked before anything is written (segments are read again
+            # below: the purge record's append may change the last one).
+            found: set[str] = set()
+            try:
+                for path in self._segments():
+                    for doc in self._read_segment_docs(path).values():
+                        if doc.get("id") in changes:
+                            seal_doc(doc, changes[doc["id"]], by="check")
+                            found.add(doc["id"])
+            except ValueError as exc:
+                raise InvalidInput(f"cannot seal entry {doc.get('id')}: {exc}") from exc
+            missing = sorted(set(changes) - found)
+            if missing:
+                raise NotFound(f"no entry {missing[0]!r} in store {self.location}")
             purge = self.append([record]).stored[0]
             for path in self._segments():
                 docs = self._read_segment_docs(path)

@@ -117,6 +117,11 @@ class HttpStore:
     def verify(self) -> VerifyReport:
         return VerifyReport.model_validate_json(self._call("GET", "/verify").content)
 
+    def seal(self, record: EntryDraft, changes: dict[str, dict[str, Any]]) -> Entry:
+        """Retention and ``forget`` on the team ledger; never buffered (it must happen, or fail)."""
+        body = {"record": record.model_dump(mode="json"), "changes": changes}
+        return Entry.model_validate_json(self._call("POST", "/seal", json=body).content)
+
     # ------------------------------------------------------------------ workflows
     def put_workflow(self, workflow: Workflow, *, create_only: bool = False) -> Workflow:
         try:

@@ -442,6 +442,39 @@ class PostgresStore:
                             break
                 yield f"{self.location} seq {docs[0].get('seq')}..{docs[-1].get('seq')}", docs
 
+    def seal(self, record: EntryDraft, changes: dict[str, dict[str, Any]]) -> Entry:
+        """Drop private fields of stored entries (retention, forget) and record that on the chain.
+
+        ``changes`` maps entry id → {field: value left in its place}; ``integrity.seal_doc`` keeps
+        each hash valid. Every change is checked before anything is written; the purge record
+        is appended first, so a sealed entry always names a purge that exists, and the
+        documents change in one transaction (a crash leaves them for the next run).
+        """
+        from ..integrity import seal_doc
+
+        with self._conn() as conn:
+            found = {row[0]: (row[1], orjson.loads(row[2])) for row in conn.execute(
+                "SELECT e.id, e.seq, d.doc::text FROM entries e JOIN entry_docs d USING (seq) WHERE e.id = ANY(%s)",
+                (list(changes),),
+            )}
+        missing = sorted(set(changes) - set(found))
+        if missing:
+            raise NotFound(f"no entry {missing[0]!r} in store {self.location}")
+        try:
+            for entry_id, (_, doc) in found.items():
+                seal_doc(doc, changes[entry_id], by="check")
+        except ValueError as exc:
+            raise InvalidInput(f"cannot seal entry {entry_id}: {exc}") from exc
+        purge = self.append([record]).stored[0]
+        with self._write() as conn:
+            for entry_id, (seq, _) in found.items():
+                # Re-read under the row lock: a concurrent seal may have sealed some fields already.
+                current = orjson.loads(conn.execute("SELECT doc::text FROM entry_docs WHERE seq = %s FOR UPDATE", (seq,)).fetchone()[0])
+                sealed = seal_doc(current, changes[entry_id], by=purge.id)
+                if sealed is not current:
+                    conn.execute("UPDATE entry_docs SET doc = %s::json WHERE seq = %s", (orjson.dumps(sealed).decode(), seq))
+        return purge
+
     # ------------------------------------------------------------------ workflows
     def put_workflow(self, workflow: Workflow, *, create_only: bool = False) -> Workflow:
         doc = workflow.model_dump_json()

@@ -227,3 +227,27 @@ def test_version_changes_with_every_kind_of_write(store: Store) -> None:
         seen.append(store.version())
         assert seen[-1] != seen[-2]
     assert store.version() == seen[-1]
+
+
+def test_seal_drops_private_fields_keeps_numbers_and_the_chain(store: Store) -> None:
+    from ledger_core.errors import InvalidInput
+
+    kept, other = store.append([
+        draft(ref="s1", actor="ana.lima", note="private words", cost_usd=Decimal("1.50"), attrs={"prompt": "secret"}),
+        draft(ref="s2", actor="bo", note="stays"),
+    ]).stored
+    record = EntryDraft(ts=T0, workflow="_ledger", line=Line.GOVERNANCE, kind="forget", count=1, source="forget")
+    purge = store.seal(record, {kept.id: {"actor": "former-0a1b2c3d", "note": None, "attrs": {}}})
+    assert purge.kind == "forget" and purge.seq == other.seq + 1
+    sealed = store.get_entry(kept.id)
+    assert (sealed.actor, sealed.note, sealed.attrs, sealed.cost_usd) == ("former-0a1b2c3d", None, {}, Decimal("1.50"))
+    assert sealed.sealed is not None and sealed.sealed.by == (purge.id,) and set(sealed.sealed.fields) == {"actor", "note", "attrs"}
+    assert (sealed.hash, sealed.prev_hash) == (kept.hash, kept.prev_hash)
+    assert store.get_entry(other.id).note == "stays" and store.verify().ok
+    # A value that is no placeholder, or an unknown entry, is refused before anything is written.
+    count = len(store.entries())
+    with pytest.raises(InvalidInput):
+        store.seal(record, {other.id: {"note": "rewritten"}})
+    with pytest.raises(NotFound):
+        store.seal(record, {"no-such-entry": {"note": None}})
+    assert len(store.entries()) == count and store.get_entry(other.id).note == "stays" and store.verify().ok
