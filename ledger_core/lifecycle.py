@@ -54,3 +54,15 @@ def apply_transition(
     if to == WorkflowState.VERIFIED:
         update["evidence"] = evidence or Evidence(kind="manual", reviewer=actor)
     return workflow.model_copy(update=update)
+
+
+def keep_lifecycle(stored: Workflow, incoming: Workflow) -> Workflow:
+    """``incoming`` as a whole-document update of ``stored``, without undoing transitions made
+    after the caller read its copy (an importer merging attrs while a gate verifies the
+    workflow): only ``transition_workflow`` moves a workflow along its lifecycle, so a copy
+    with fewer transitions than the stored one keeps the stored state, transitions and evidence.
+    """
+    if len(incoming.transitions) >= len(stored.transitions):
+        return incoming
+    return incoming.model_copy(update={"state": stored.state, "transitions": stored.transitions, "evidence": stored.evidence})
+

@@ -30,7 +30,7 @@ from tinydb.storages import Storage
 from tinydb.table import Document, Table
 
 from ..errors import CorruptStore, InvalidInput, NotFound, StoreError, StoreLocked, UnknownWorkflow
-from ..lifecycle import apply_transition
+from ..lifecycle import apply_transition, keep_lifecycle
 from ..models import (
     GENESIS_HASH,
     SCHEMA_VERSION,
@@ -539,6 +539,8 @@ class EmbeddedStore:
             existing = table.get(doc_id=workflow.key)
             if existing is not None and create_only:
                 return Workflow.model_validate(dict(existing))
+            if existing is not None:
+                workflow = keep_lifecycle(Workflow.model_validate(dict(existing)), workflow)
             table.upsert(Document(workflow.model_dump(mode="json"), doc_id=workflow.key))
         return workflow
 

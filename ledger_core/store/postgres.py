@@ -28,7 +28,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from pydantic import TypeAdapter
 
 from ..errors import InvalidInput, NotFound, StoreError, UnknownWorkflow
-from ..lifecycle import apply_transition
+from ..lifecycle import apply_transition, keep_lifecycle
 from ..models import Entry, EntryDraft, Evidence, Incident, Region, Workflow, WorkflowState, new_id, utcnow
 from .base import AppendResult, ChainProblem, VerifyReport
 
@@ -489,6 +489,10 @@ class PostgresStore:
                     row = conn.execute("SELECT doc::text FROM workflows WHERE key = %s", (workflow.key,)).fetchone()
                     return Workflow.model_validate_json(row[0])
                 return workflow
+            row = conn.execute("SELECT doc::text FROM workflows WHERE key = %s FOR UPDATE", (workflow.key,)).fetchone()
+            if row is not None:
+                workflow = keep_lifecycle(Workflow.model_validate_json(row[0]), workflow)
+                doc = workflow.model_dump_json()
             conn.execute(
                 "INSERT INTO workflows (key, team, created_at, doc) VALUES (%s, %s, %s, %s) ON CONFLICT (key)"
                 " DO UPDATE SET team = excluded.team, created_at = excluded.created_at, doc = excluded.doc",

@@ -251,3 +251,13 @@ def test_seal_drops_private_fields_keeps_numbers_and_the_chain(store: Store) -> 
     with pytest.raises(NotFound):
         store.seal(record, {"no-such-entry": {"note": None}})
     assert len(store.entries()) == count and store.get_entry(other.id).note == "stays" and store.verify().ok
+
+
+def test_a_workflow_update_from_a_stale_copy_does_not_undo_a_transition(store: Store) -> None:
+    store.put_workflow(workflow())
+    stale = store.get_workflow("WF-1")  # an importer read it...
+    store.transition_workflow("WF-1", WorkflowState.MERGED, T0 + timedelta(hours=1))  # ...a merge landed...
+    returned = store.put_workflow(stale.model_copy(update={"attrs": {"pr": 7}}))  # ...then it saved its attrs
+    stored = store.get_workflow("WF-1")
+    assert stored.state == WorkflowState.MERGED and len(stored.transitions) == 2 and stored.attrs == {"pr": 7}
+    assert returned == stored
