@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     github_webhook_secret: str | None = None
     incident_window_hours: Decimal = Field(default=Decimal(72), gt=0)
     lock_timeout: float = Field(default=30.0, gt=0)
+    import_workers: int = Field(default=0, ge=0, description="processes that parse a large transcript import; 0 = one per CPU, up to 4")
 
     def rate_for(self, role: str | None = None, actor: str | None = None) -> tuple[str, Decimal]:
         """(role, hourly rate) for an actor or role; unknown roles fall back to the default role."""

@@ -229,6 +229,19 @@ class Entry(EntryDraft):
         # chain; re-checking it on every read would cost a Python call per entry.
         return self
 
+    @classmethod
+    def from_draft(cls, draft: EntryDraft, *, id: str, seq: int, recorded_at: datetime, prev_hash: str, hash: str) -> Entry:
+        """The stored entry of a validated draft, without validating it again: a store builds one
+        per appended entry, and pydantic's ``model_construct`` loops over every field in Python
+        (~10 µs, a third of an append); this sets the same instance state directly."""
+        values = {**draft.__dict__, "id": id, "seq": seq, "recorded_at": recorded_at, "prev_hash": prev_hash, "hash": hash, "sealed": None}
+        entry = cls.__new__(cls)
+        object.__setattr__(entry, "__dict__", values)
+        object.__setattr__(entry, "__pydantic_fields_set__", set(values))
+        object.__setattr__(entry, "__pydantic_extra__", None)
+        object.__setattr__(entry, "__pydantic_private__", None)
+        return entry
+
     def body(self) -> dict[str, Any]:
         """The hashed content: everything but the chain fields themselves."""
         return self.model_dump(mode="json", exclude={"hash", "prev_hash"})
@@ -236,9 +249,15 @@ class Entry(EntryDraft):
     @staticmethod
     def compute_hash(prev_hash: str, body: dict[str, Any]) -> str:
         sealed = (body.get("sealed") or {}).get("fields") or {}
-        digests = {f: sealed[f] if f in sealed else field_digest(body.get(f)) for f in PRIVATE_FIELDS}
-        public = {k: v for k, v in body.items() if k not in PRIVATE_FIELDS and k != "sealed"}
-        payload = orjson.dumps(public | {"private": digests}, option=orjson.OPT_SORT_KEYS)
+        # Written out (not comprehensions): every append hashes every entry.
+        public = body.copy()
+        public.pop("sealed", None)
+        digests = {}
+        for name in PRIVATE_FIELDS:
+            value = public.pop(name, None)
+            digests[name] = sealed[name] if name in sealed else field_digest(value)
+        public["private"] = digests
+        payload = orjson.dumps(public, option=orjson.OPT_SORT_KEYS)
         return hashlib.sha256(prev_hash.encode() + b"\n" + payload).hexdigest()
 
 

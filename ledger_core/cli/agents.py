@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,12 +28,18 @@ def _progress_run(run, description: str, quiet: bool) -> Any:
         return run(None)  # --json: no bar, and rich.progress is not even imported
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    # Refreshed by hand, not by rich's thread: a large import forks parsing processes, and a
+    # fork while that thread holds the terminal's lock would leave the children stuck on it.
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err_console,
-                  transient=True, disable=quiet) as bars:
+                  transient=True, disable=quiet, auto_refresh=False) as bars:
         task = bars.add_task(description, total=None)
+        shown = [0.0]
 
         def progress(_what: str, done: int, total: int) -> None:
-            bars.update(task, completed=done, total=total)
+            due = done == total or time.monotonic() - shown[0] > 0.1
+            bars.update(task, completed=done, total=total, refresh=due)
+            if due:
+                shown[0] = time.monotonic()
 
         return run(progress)
 

@@ -32,12 +32,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -45,8 +44,8 @@ from ..attribution import UNATTRIBUTED, Attributor, valid_key
 from ..config import Settings
 from ..models import EntryDraft, Line, Tokens, reversal_of
 from ..store import Store
-from .cursors import CursorBook, IncrementalRead, iter_jsonl_files
-from .summary import ImportSummary, Progress, SkipLog
+from .cursors import Cursor, CursorBook, IncrementalRead, LocalBook, iter_jsonl_files, slices_to_read
+from .summary import MAX_SKIPPED, ImportSummary, Progress, SkipLog
 
 if TYPE_CHECKING:
     from .token_prices import TokenPricer
@@ -59,6 +58,9 @@ _INTERESTING = (b'"usage"', b"is_error", b"userModified", b"isApiErrorMessage", 
 # at once, and one batch of a large corpus would dominate the import's peak memory.
 APPEND_BATCH = 10_000
 _TOKEN_FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
+# New bytes below which worker processes cost more to start than they save (a hook's import
+# of one session is far below; a first import of a long history is far above).
+PARALLEL_BYTES = 32 * 1024 * 1024
 REJECTED_TEXT = "User rejected tool use"
 
 
@@ -72,9 +74,9 @@ def default_paths(env: dict[str, str] | None = None) -> list[Path]:
     return [root / "projects" for root in roots if (root / "projects").is_dir()]
 
 
-@dataclass
-class Call:
-    """One usage line: a candidate for the API call its dedupe key names."""
+class Call(NamedTuple):
+    """One usage line: a candidate for the API call its dedupe key names. (A tuple: tens of
+    thousands cross from the parsing processes, and tuples travel cheaply.)"""
 
     key: str
     total: int
@@ -90,8 +92,7 @@ class Call:
     cost_usd: Decimal | None
 
 
-@dataclass
-class Signal:
+class Signal(NamedTuple):
     kind: str
     ref: str
     ts: datetime
@@ -140,6 +141,20 @@ class _Parser:
         self.tool_calls: dict[str, str] = {}  # tool_use id → dedupe key of the response
         self.skips = SkipLog()
         self.lines = 0
+
+    def absorb(self, later: _Parser) -> None:
+        """Fold in what a parser of the files after this one's (in path order) found, by the
+        same rules as if it had read them itself: ties keep the earlier copy."""
+        for key, call in later.calls.items():
+            best = self.calls.get(key)
+            if best is None or (call.main, call.total) > (best.main, best.total):
+                self.calls[key] = call
+        self.signals.extend(later.signals)
+        for tool_use, key in later.tool_calls.items():
+            self.tool_calls.setdefault(tool_use, key)
+        self.skips.items.extend(later.skips.items[: MAX_SKIPPED - len(self.skips.items)])
+        self.skips.count += later.skips.count
+        self.lines += later.lines
 
     def feed(self, file_index: int, path: Path, number: int, data: bytes, complete: bool) -> None:
         self.lines += 1
@@ -291,23 +306,68 @@ def import_paths(
     """
     files = list(iter_jsonl_files(paths))
     book = CursorBook(store, SOURCE)
-    parser = _Parser()
-    reading = IncrementalRead(book, files, parser.skips, label="Claude Code transcripts", progress=progress)
-    for changed in reading:
-        for raw in changed.lines:
-            parser.feed(changed.index, changed.path, raw.number, raw.data, raw.complete)
+    workers = settings.import_workers or min(4, os.cpu_count() or 1)
+    slices = slices_to_read(book, files, workers=workers, min_bytes=PARALLEL_BYTES) if _can_fork() else None
+    if slices is not None and len(slices) > 1:
+        parser, unchanged, reread = _parse_in_workers(book, files, slices)
+        if progress is not None:
+            progress("Claude Code transcripts", len(files), len(files))
+    else:
+        parser = _Parser()
+        reading = IncrementalRead(book, files, parser.skips, label="Claude Code transcripts", progress=progress)
+        for changed in reading:
+            for raw in changed.lines:
+                parser.feed(changed.index, changed.path, raw.number, raw.data, raw.complete)
+        unchanged, reread = reading.unchanged, reading.reread
     result = _write(store, settings, parser, workflow=workflow, env=env)
     book.save()
     return ImportSummary(
         source=SOURCE,
         files=len(files),
-        files_unchanged=reading.unchanged,
-        files_reread=tuple(reading.reread),
+        files_unchanged=unchanged,
+        files_reread=tuple(reread),
         lines=parser.lines,
         skipped=tuple(parser.skips.items),
         skipped_count=parser.skips.count,
         **result,
     )
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _parse_slice(files: list[Path], cursors: dict[str, Cursor | None], first_index: int) -> tuple[_Parser, dict[str, Cursor], int, list[str]]:
+    """In a worker process: read and parse a slice of the import's files."""
+    parser = _Parser()
+    book = LocalBook(cursors)
+    reading = IncrementalRead(book, files, parser.skips, label="", first_index=first_index)
+    for changed in reading:
+        for raw in changed.lines:
+            parser.feed(changed.index, changed.path, raw.number, raw.data, raw.complete)
+    return parser, book.moved, reading.unchanged, reading.reread
+
+
+def _parse_in_workers(book: CursorBook, files: list[Path], slices: list[tuple[int, int]]) -> tuple[_Parser, int, list[str]]:
+    """Parse contiguous slices of ``files`` in forked processes (parsing is CPU-bound; one
+    process per core), then fold their findings together in path order. Cursors move here."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(len(slices), mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_parse_slice, files[a:b], {str(p): book.get(p) for p in files[a:b]}, a) for a, b in slices]
+        results = [future.result() for future in futures]
+    parser, unchanged, reread = results[0][0], 0, []
+    for later, moved, slice_unchanged, slice_reread in results:
+        if later is not parser:
+            parser.absorb(later)
+        for path, cursor in moved.items():
+            book.put(Path(path), cursor)
+        unchanged += slice_unchanged
+        reread.extend(slice_reread)
+    return parser, unchanged, reread
 
 
 def _write(store: Store, settings: Settings, parser: _Parser, *, workflow: str | None, env: dict[str, str] | None) -> dict[str, Any]:

@@ -164,13 +164,16 @@ class IncrementalRead:
     or read again from the start.
     """
 
-    def __init__(self, book: CursorBook, files: list[Path], skips: Any, *, label: str, progress: Any = None) -> None:
+    def __init__(
+        self, book: CursorBook | LocalBook, files: list[Path], skips: Any, *, label: str, progress: Any = None, first_index: int = 0
+    ) -> None:
         self.book, self.files, self.skips, self.label, self.progress = book, files, skips, label, progress
+        self.first_index = first_index  # of ``files[0]`` among all the import's files (a worker reads a slice)
         self.unchanged = 0
         self.reread: list[str] = []
 
     def __iter__(self) -> Iterator[ChangedFile]:
-        for index, path in enumerate(self.files):
+        for index, path in enumerate(self.files, start=self.first_index):
             cursor = self.book.get(path)
             if unchanged(path, cursor):
                 self.unchanged += 1
@@ -185,4 +188,44 @@ class IncrementalRead:
                 yield ChangedFile(index, path, lines, cursor, restarted)
                 self.book.put(path, new_cursor)
             if self.progress is not None:
-                self.progress(self.label, index + 1, len(self.files))
+                self.progress(self.label, index + 1 - self.first_index, len(self.files))
+
+
+class LocalBook:
+    """Cursors handed to a worker process: read there, moved there, sent back to the CursorBook."""
+
+    def __init__(self, cursors: dict[str, Cursor | None]) -> None:
+        self.cursors = cursors
+        self.moved: dict[str, Cursor] = {}
+
+    def get(self, path: Path) -> Cursor | None:
+        return self.cursors.get(str(path))
+
+    def put(self, path: Path, cursor: Cursor) -> None:
+        self.moved[str(path)] = cursor
+
+
+def slices_to_read(book: CursorBook, files: list[Path], *, workers: int, min_bytes: int) -> list[tuple[int, int]] | None:
+    """Contiguous slices ``(start, stop)`` of ``files`` with about equal new bytes each, one per
+    worker process; None when the new bytes are too few to pay for starting the workers."""
+    pending = []
+    for path in files:
+        cursor = book.get(path)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        pending.append(max(0, size - cursor.offset) if cursor is not None and not unchanged(path, cursor) else
+                       0 if cursor is not None else size)
+    total = sum(pending)
+    if workers < 2 or total < min_bytes:
+        return None
+    slices, start, done = [], 0, 0
+    for index, size in enumerate(pending):
+        # Cut before this file when most of it lies past the current slice's share.
+        if index > start and len(slices) < workers - 1 and done + size / 2 > total * (len(slices) + 1) / workers:
+            slices.append((start, index))
+            start = index
+        done += size
+    slices.append((start, len(files)))
+    return [s for s in slices if s[0] < s[1]]

@@ -345,12 +345,7 @@ class EmbeddedStore:
                 }
                 # The stored document is exactly what was hashed, so verify can recompute it.
                 doc = body | {"prev_hash": prev_hash, "hash": Entry.compute_hash(prev_hash, body)}
-                # The draft was validated already; building without re-validation keeps
-                # batch imports fast.
-                entry = Entry.model_construct(
-                    **draft.__dict__, id=entry_id, seq=doc["seq"], recorded_at=now_dt,
-                    prev_hash=prev_hash, hash=doc["hash"],
-                )
+                entry = Entry.from_draft(draft, id=entry_id, seq=doc["seq"], recorded_at=now_dt, prev_hash=prev_hash, hash=doc["hash"])
                 docs.append(doc)
                 stored.append(entry)
                 if key is not None:

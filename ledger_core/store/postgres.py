@@ -366,7 +366,7 @@ class PostgresStore:
         results = []
         for links in chained:
             stored = tuple(
-                Entry.model_construct(**dict(link[0]), id=link[1], seq=link[2], recorded_at=now_dt, prev_hash=link[3], hash=link[4])
+                Entry.from_draft(link[0], id=link[1], seq=link[2], recorded_at=now_dt, prev_hash=link[3], hash=link[4])
                 for link in links if isinstance(link, tuple)
             )
             results.append(AppendResult(stored=stored, duplicates=tuple(link for link in links if isinstance(link, str))))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger_core.models import EntryDraft, Line
+from ledger_core.models import Entry, EntryDraft, Line
 from ledger_core.store import EmbeddedStore
 
 
@@ -146,3 +146,12 @@ def test_verify_of_an_unreadable_store_location_is_a_clear_error(opledger, ledge
     result = opledger("--store", str(tmp_path / "afile"), "verify", check=False)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "error:" in result.stderr
+
+
+def test_the_entry_hash_of_a_known_body_never_changes() -> None:
+    # Stores written by earlier versions must keep verifying: the hashing rule is frozen.
+    body = {"ts": "2026-03-02T09:00:00Z", "workflow": "W", "line": "review", "kind": "manual", "minutes": "30", "actor": "ana",
+            "note": "n", "attrs": {"k": [1, 2]}, "id": "01J", "seq": 0}
+    assert Entry.compute_hash("0" * 64, body) == "fa2564b35d3299707f3555f653af1b0b8ed88db12ee5b184c9d5bf127aaf8aff"
+    sealed = body | {"sealed": {"fields": {"note": "d" * 64}, "by": ["p"]}}
+    assert Entry.compute_hash("0" * 64, sealed) == "02531fc7a115835a5d4de5d17af985ff0341d12957d3e225c5c88d7bb21a36e7"

@@ -78,6 +78,10 @@ def test_append_stores_entries_in_sequence_with_everything_the_draft_said(store:
     assert second.minutes == Decimal("2.5") and second.actor == "ana" and second.line == Line.REVIEW
     assert first.ts == T0 and first.id == result.stored[0].id
     assert store.get_entry(second.id) == second
+    # What append returns is the stored entry itself, field for field (stores build it without
+    # validating again), and a valid model.
+    for returned, read in zip(result.stored, (first, second), strict=True):
+        assert returned.model_dump() == read.model_dump() and Entry.model_validate(returned.model_dump()) == read
 
 
 def test_get_entry_of_an_unknown_id_is_not_found(store: Store) -> None:
