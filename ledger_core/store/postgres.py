@@ -106,35 +106,52 @@ def _refuse_nul(draft: EntryDraft, index: int) -> None:
 
 
 GROUP_ENTRIES = 5000  # at most this many entries per group commit, to bound the chain lock's hold
-_ENTRY_TYPES = (
-    "bigint", "text", "timestamptz", "text", "text", "text", "numeric", "numeric", "bigint", "bigint", "bigint",
-    "bigint", "bigint", "bigint", "boolean", "boolean", "text", "text", "text", "text",
-)
+# One index probe per key: the LIMIT keeps the planner from turning the probes into a join,
+# which on a new database (no statistics yet) it plans as a sequential scan of every entry
+# and keeps in the statement's cached plan while the table grows.
+_KEY_PROBE = "LATERAL (SELECT e.id FROM entries e WHERE e.source = x->>0 AND e.source_ref = x->>1 LIMIT 1) hit"
+# Values travel as one JSON document per statement, turned into rows by the server: binding
+# dozens of array parameters cost more client CPU per group commit than all its hashing.
 # The head row is locked and the batch's idempotency keys looked up in one statement (one row
 # per key already stored, or one row of NULLs); then one statement writes everything.
 _LOCK_AND_LOOKUP = (
     "SELECT h.next_seq, h.hash, k.source, k.source_ref, k.id FROM chain_head h LEFT JOIN LATERAL ("
-    " SELECT e.source, e.source_ref, e.id FROM entries e"
-    " WHERE (e.source, e.source_ref) IN (SELECT * FROM unnest(%b::text[], %b::text[]))) k ON true"
+    f" SELECT x->>0 AS source, x->>1 AS source_ref, hit.id FROM json_array_elements(%s::json) x, {_KEY_PROBE}) k ON true"
     " WHERE h.id = 1 FOR UPDATE OF h"
 )
 _ROLLUP_KEY = ("day", "workflow", "line", "kind", "session", "unpriced", "reversal")
 _ROLLUP_SUMS = ("cost_usd", "minutes", "count", "occurrences", "weight", "tok_input", "tok_output", "tok_cw5m", "tok_cw1h", "tok_read")
-_ROLLUP_TYPES = ("date", "text", "text", "text", "text", "boolean", "boolean", "numeric", "numeric") + ("bigint",) * 8
-_UPSERT_ROLLUPS = (
-    f"INSERT INTO entry_rollups AS r ({', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)}) SELECT * FROM unnest("
-    + ", ".join(f"%b::{kind}[]" for kind in _ROLLUP_TYPES) + ")"
-    f" ON CONFLICT ({', '.join(_ROLLUP_KEY)}) DO UPDATE SET "
-    + ", ".join(f"{name} = r.{name} + excluded.{name}" for name in _ROLLUP_SUMS)
-)
 # Sibling data-modifying CTEs: the documents' foreign key is checked at the statement's end,
-# when the entries are there.
+# when the entries are there. A document travels as a JSON string, so it is stored byte for byte.
 _WRITE = (
-    f"WITH e AS (INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"%b::{kind}[]" for kind in _ENTRY_TYPES) + ")),"
-    " d AS (INSERT INTO entry_docs (seq, doc) SELECT seq, doc::json FROM unnest(%b::bigint[], %b::text[]) AS u (seq, doc)),"
-    f" r AS ({_UPSERT_ROLLUPS})"
-    " UPDATE chain_head SET next_seq = %b, hash = %b WHERE id = 1"
+    f"WITH e AS (INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)})"
+    f" SELECT {', '.join(_ENTRY_COLUMNS)} FROM json_populate_recordset(NULL::entries, %(rows)s::json)),"
+    " d AS (INSERT INTO entry_docs (seq, doc) SELECT (x->>'seq')::bigint, (x->>'doc')::json FROM json_array_elements(%(rows)s::json) x),"
+    f" r AS (INSERT INTO entry_rollups AS r ({', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)})"
+    f" SELECT {', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)} FROM json_populate_recordset(NULL::entry_rollups, %(sums)s::json)"
+    f" ON CONFLICT ({', '.join(_ROLLUP_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{name} = r.{name} + excluded.{name}" for name in _ROLLUP_SUMS) + ")"
+    " UPDATE chain_head SET next_seq = %(next_seq)s, hash = %(hash)s WHERE id = 1"
+)
+# The same write as one autocommit statement that happens only if the chain head is still
+# where this process left it and none of the keys is stored: ``guard`` moves the head (a
+# concurrent writer's move makes its WHERE fail once that writer commits) and the inserts
+# run only if it did.
+_WRITE_IF_HEAD = (
+    "WITH guard AS (UPDATE chain_head SET next_seq = %(next_seq)s, hash = %(hash)s"
+    " WHERE id = 1 AND next_seq = %(expected_seq)s AND hash = %(expected_hash)s"
+    f" AND NOT EXISTS (SELECT FROM json_array_elements(%(keys)s::json) x, {_KEY_PROBE})"
+    " RETURNING 1),"
+    f" e AS (INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)})"
+    f" SELECT {', '.join(_ENTRY_COLUMNS)} FROM json_populate_recordset(NULL::entries, %(rows)s::json) WHERE EXISTS (SELECT FROM guard)),"
+    " d AS (INSERT INTO entry_docs (seq, doc) SELECT (x->>'seq')::bigint, (x->>'doc')::json"
+    " FROM json_array_elements(%(rows)s::json) x WHERE EXISTS (SELECT FROM guard)),"
+    f" r AS (INSERT INTO entry_rollups AS r ({', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)})"
+    f" SELECT {', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)} FROM json_populate_recordset(NULL::entry_rollups, %(sums)s::json)"
+    " WHERE EXISTS (SELECT FROM guard)"
+    f" ON CONFLICT ({', '.join(_ROLLUP_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{name} = r.{name} + excluded.{name}" for name in _ROLLUP_SUMS) + ")"
+    " SELECT count(*) FROM guard"
 )
 _ROLLUPS_DIFFER = f"""
 WITH kept AS (SELECT {', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)} FROM entry_rollups),
@@ -195,8 +212,59 @@ def _fold(rollups: dict[tuple, list], draft: EntryDraft, middle: tuple) -> None:
         sums[5 + i] += middle[7 + i]
 
 
+def _json(value: Any) -> str:
+    # Decimals as strings: PostgreSQL reads them into numeric exactly.
+    return orjson.dumps(value, default=str).decode()
+
+
 def _doc(text: str | bytes | None) -> Any:
     return None if text is None else orjson.loads(text)
+
+
+class _Chain:
+    """Prepared drafts chained onto a head: the rows and rollup sums to write, and each
+    batch's outcome (a stored entry, or the id of the one already holding its key)."""
+
+    def __init__(self, prepared: list[list[tuple]], next_seq: int, prev_hash: str, known: dict[tuple[str, str], str]) -> None:
+        self.now = utcnow()
+        now = _DATETIME.dump_python(self.now, mode="json")
+        self.rows: list[dict[str, Any]] = []
+        self.rollups: dict[tuple, list] = {}
+        self.links: list[list[Any]] = []
+        for batch in prepared:
+            links: list[Any] = []
+            for draft, entry_id, dumped, middle in batch:
+                key = (draft.source, draft.source_ref) if draft.source_ref else None
+                if key is not None and key in known:
+                    links.append(known[key])
+                    continue
+                body = dumped | {"id": entry_id, "seq": next_seq, "recorded_at": now}
+                digest = Entry.compute_hash(prev_hash, body)
+                row = dict(zip(_ENTRY_COLUMNS, (next_seq, entry_id, *middle, digest), strict=True))
+                row["doc"] = orjson.dumps(body | {"prev_hash": prev_hash, "hash": digest}).decode()
+                self.rows.append(row)
+                _fold(self.rollups, draft, middle)
+                links.append((draft, entry_id, next_seq, prev_hash, digest))
+                if key is not None:
+                    known[key] = entry_id
+                prev_hash = digest
+                next_seq += 1
+            self.links.append(links)
+        self.next_seq, self.prev_hash = next_seq, prev_hash
+
+    def params(self) -> dict[str, Any]:
+        sums = [dict(zip(_ROLLUP_KEY + _ROLLUP_SUMS, k + tuple(v), strict=True)) for k, v in self.rollups.items()]
+        return {"rows": _json(self.rows), "sums": _json(sums), "next_seq": self.next_seq, "hash": self.prev_hash}
+
+    def results(self) -> list[AppendResult]:
+        return [
+            AppendResult(
+                stored=tuple(Entry.from_draft(link[0], id=link[1], seq=link[2], recorded_at=self.now, prev_hash=link[3], hash=link[4])
+                             for link in links if isinstance(link, tuple)),
+                duplicates=tuple(link for link in links if isinstance(link, str)),
+            )
+            for links in self.links
+        ]
 
 
 class PostgresStore:
@@ -209,6 +277,7 @@ class PostgresStore:
             location, min_size=min_size, max_size=max_size, timeout=timeout, open=False,
             kwargs={"autocommit": True}, name="opledger",
         )
+        self._head: tuple[int, str] | None = None  # (next seq, hash) after this process's last append
         self._queue: deque[_Pending] = deque()
         self._queue_lock = threading.Lock()
         self._writer = threading.Lock()
@@ -311,66 +380,48 @@ class PostgresStore:
         return outcomes  # type: ignore[return-value]
 
     def _append_batches(self, batches: list[Sequence[EntryDraft]]) -> list[AppendResult]:
-        """One transaction for several batches, in two round trips of pipelined statements whose
-        text never changes (values travel as arrays, so statements are parsed once and no
-        query text is built per call): (1) begin, lock the chain head, look up the idempotency
-        keys; (2) write, commit. The head row lock serialises writers across every service
-        replica, and is held for one round trip plus the hashing in between."""
+        """One transaction for several batches. Statement texts never change (values travel as
+        JSON documents), so each is parsed once per connection.
+
+        First, optimistically, one statement: when this process wrote the chain head last,
+        the entries are chained onto it and written only if the head is still there and none
+        of their keys is stored yet. Otherwise two round trips of pipelined statements:
+        (1) begin, lock the chain head, look up the idempotency keys; (2) write, commit. The
+        head row serialises writers across every service replica either way.
+        """
         keyed = list({(d.source, d.source_ref) for drafts in batches for d in drafts if d.source_ref})
         # Everything that does not depend on the chain head is prepared before taking its lock.
         prepared = [[(draft, new_id(), draft.model_dump(mode="json"), _entry_middle(draft)) for draft in drafts] for drafts in batches]
-        chained: list[list[tuple]] = []
         with self._conn() as conn:
+            head = self._head
+            if head is not None:
+                chain = _Chain(prepared, *head, {})
+                if chain.rows:
+                    written = conn.execute(_WRITE_IF_HEAD, chain.params() | {
+                        "keys": orjson.dumps(keyed).decode(), "expected_seq": head[0], "expected_hash": head[1],
+                    }).fetchone()[0]
+                    if written:
+                        self._head = (chain.next_seq, chain.prev_hash)
+                        return chain.results()
             try:
-                with conn.pipeline() as pipeline, conn.cursor() as head, conn.cursor() as cur:
+                with conn.pipeline() as pipeline, conn.cursor() as lock, conn.cursor() as cur:
                     cur.execute("BEGIN")
-                    head.execute(_LOCK_AND_LOOKUP, ([k[0] for k in keyed], [k[1] for k in keyed]))
+                    lock.execute(_LOCK_AND_LOOKUP, (orjson.dumps(keyed).decode(),))
                     pipeline.sync()
-                    found = head.fetchall()
-                    next_seq, prev_hash = found[0][:2]
+                    found = lock.fetchall()
                     known: dict[tuple[str, str], str] = {(s, r): i for _, _, s, r, i in found if i is not None}
-                    now_dt = utcnow()
-                    now = _DATETIME.dump_python(now_dt, mode="json")
-                    rows: list[tuple] = []
-                    docs: list[str] = []
-                    rollups: dict[tuple, list] = {}
-                    for batch in prepared:
-                        links = []
-                        for draft, entry_id, dumped, middle in batch:
-                            key = (draft.source, draft.source_ref) if draft.source_ref else None
-                            if key is not None and key in known:
-                                links.append(known[key])
-                                continue
-                            body = dumped | {"id": entry_id, "seq": next_seq, "recorded_at": now}
-                            digest = Entry.compute_hash(prev_hash, body)
-                            docs.append(orjson.dumps(body | {"prev_hash": prev_hash, "hash": digest}).decode())
-                            rows.append((next_seq, entry_id, *middle, digest))
-                            _fold(rollups, draft, middle)
-                            links.append((draft, entry_id, next_seq, prev_hash, digest))
-                            if key is not None:
-                                known[key] = entry_id
-                            prev_hash = digest
-                            next_seq += 1
-                        chained.append(links)
-                    if rows:
-                        # Arrays are lists to psycopg (a tuple would be a composite).
-                        columns = [list(column) for column in zip(*rows, strict=True)]
-                        sums = [list(column) for column in zip(*(k + tuple(v) for k, v in rollups.items()), strict=True)]
-                        cur.execute(_WRITE, [*columns, columns[0], docs, *sums, next_seq, prev_hash])
+                    chain = _Chain(prepared, found[0][0], found[0][1], known)
+                    if chain.rows:
+                        cur.execute(_WRITE, chain.params())
                     cur.execute("COMMIT")
             except BaseException:
+                self._head = None
                 if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
                     with suppress(psycopg.Error):
                         conn.execute("ROLLBACK")
                 raise
-        results = []
-        for links in chained:
-            stored = tuple(
-                Entry.from_draft(link[0], id=link[1], seq=link[2], recorded_at=now_dt, prev_hash=link[3], hash=link[4])
-                for link in links if isinstance(link, tuple)
-            )
-            results.append(AppendResult(stored=stored, duplicates=tuple(link for link in links if isinstance(link, str))))
-        return results
+        self._head = (chain.next_seq, chain.prev_hash)
+        return chain.results()
 
     def _load(self, sql: str, params: Sequence[Any] = ()) -> list[Entry]:
         with self._conn() as conn:

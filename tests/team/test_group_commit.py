@@ -91,3 +91,27 @@ def test_append_many_answers_each_batch_and_a_refused_one_does_not_fail_its_neig
         assert store.verify().ok
     finally:
         store.close()
+
+
+def test_replicas_appending_in_turn_keep_one_chain_and_each_key_once(team_db: str) -> None:
+    # Each store chains onto the head it wrote last, in one statement; the other replica's
+    # writes make that head stale, which must send it down the locking path, never fork the chain.
+    first, second = PostgresStore(team_db), PostgresStore(team_db)
+    try:
+        def draft(ref: str) -> EntryDraft:
+            return EntryDraft(ts=T0, workflow="RP-1", line=Line.REVIEW, minutes=Decimal(1), source="rp", source_ref=ref)
+
+        stored = []
+        for n in range(12):
+            writer, other = (first, second) if n % 2 else (second, first)
+            stored += writer.append([draft(f"r{n}"), draft(f"r{n}-b")]).stored  # its head is stale: the other wrote
+            stored += writer.append([draft(f"r{n}-c")]).stored  # on the head it just wrote: one statement
+            if n % 4 == 0:
+                assert other.append([draft(f"r{n}")]).duplicates  # a key stored by the other replica
+        seqs = sorted(e.seq for e in stored)
+        assert seqs == list(range(seqs[0], seqs[0] + 36))
+        assert first._head is not None and first.verify().ok
+        assert sorted(e.source_ref for e in first.entries() if e.source == "rp") == sorted(e.source_ref for e in stored)
+    finally:
+        first.close()
+        second.close()
