@@ -239,7 +239,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2, help="service worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="service worker processes")
     parser.add_argument("--skip-appends", action="store_true")
     parser.add_argument("--skip-report", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print the table but leave docs/benchmarks/team.md alone")
@@ -248,10 +248,13 @@ def main() -> None:
     tmp.mkdir(parents=True)
     runs = []
     if not args.skip_appends:
-        for batch, seconds in ((1, args.seconds), (5, args.seconds / 2), (20, args.seconds / 2)):
+        # Single-entry requests (what hooks send) with one and two service processes, then batches.
+        phases = [(1, args.seconds, args.workers), (1, args.seconds, 2 if args.workers == 1 else 1),
+                  (5, args.seconds / 2, args.workers), (20, args.seconds / 2, args.workers)]
+        for batch, seconds, workers in phases:
             url = _database()
             try:
-                runs.append(bench_appends(url, args.clients, seconds, batch, tmp, args.workers))
+                runs.append(bench_appends(url, args.clients, seconds, batch, tmp, workers))
             finally:
                 _drop(url)
     report = None if args.skip_report else bench_report(args.entries)
