@@ -215,8 +215,12 @@ def slices_to_read(book: CursorBook, files: list[Path], *, workers: int, min_byt
             size = path.stat().st_size
         except OSError:
             size = 0
-        pending.append(max(0, size - cursor.offset) if cursor is not None and not unchanged(path, cursor) else
-                       0 if cursor is not None else size)
+        if cursor is None:
+            pending.append(size)
+        elif unchanged(path, cursor):
+            pending.append(0)
+        else:
+            pending.append(max(0, size - cursor.offset))
     total = sum(pending)
     if workers < 2 or total < min_bytes:
         return None

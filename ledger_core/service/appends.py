@@ -9,6 +9,7 @@ small machine the hops and the lock hand-offs between threads cost more CPU than
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Sequence
 
 from starlette.concurrency import run_in_threadpool
@@ -28,7 +29,7 @@ class GroupCommit:
         self._store = store
         self._many: Callable[[Sequence[Sequence[EntryDraft]]], list[Outcome]] | None = getattr(store, "append_many", None)
         self._max_entries = max_entries
-        self._waiting: list[tuple[Sequence[EntryDraft], asyncio.Future[AppendResult]]] = []
+        self._waiting: deque[tuple[Sequence[EntryDraft], asyncio.Future[AppendResult]]] = deque()
         self._writer: asyncio.Task[None] | None = None
 
     async def append(self, drafts: Sequence[EntryDraft]) -> AppendResult:
@@ -47,7 +48,7 @@ class GroupCommit:
             while self._waiting:
                 group, size = [], 0
                 while self._waiting and (not group or size + len(self._waiting[0][0]) <= self._max_entries):
-                    group.append(self._waiting.pop(0))
+                    group.append(self._waiting.popleft())
                     size += len(group[-1][0])
                 try:
                     outcomes: list[Outcome] = await run_in_threadpool(self._many, [drafts for drafts, _ in group])
@@ -63,7 +64,7 @@ class GroupCommit:
         finally:
             # Cancelled at shutdown: nobody is left to write what waits, so its callers hear so.
             self._writer = None
-            for _, done in group + self._waiting:
+            for _, done in [*group, *self._waiting]:
                 if not done.done():
                     done.set_exception(StoreError("the service stopped before this append was written"))
             self._waiting.clear()

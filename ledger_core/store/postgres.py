@@ -121,18 +121,25 @@ _LOCK_AND_LOOKUP = (
 )
 _ROLLUP_KEY = ("day", "workflow", "line", "kind", "session", "unpriced", "reversal")
 _ROLLUP_SUMS = ("cost_usd", "minutes", "count", "occurrences", "weight", "tok_input", "tok_output", "tok_cw5m", "tok_cw1h", "tok_read")
-# Sibling data-modifying CTEs: the documents' foreign key is checked at the statement's end,
-# when the entries are there. A document travels as a JSON string, so it is stored byte for byte.
-_WRITE = (
-    f"WITH e AS (INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)})"
-    f" SELECT {', '.join(_ENTRY_COLUMNS)} FROM json_populate_recordset(NULL::entries, %(rows)s::json)),"
-    " d AS (INSERT INTO entry_docs (seq, doc) SELECT (x->>'seq')::bigint, (x->>'doc')::json FROM json_array_elements(%(rows)s::json) x),"
-    f" r AS (INSERT INTO entry_rollups AS r ({', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)})"
-    f" SELECT {', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)} FROM json_populate_recordset(NULL::entry_rollups, %(sums)s::json)"
-    f" ON CONFLICT ({', '.join(_ROLLUP_KEY)}) DO UPDATE SET "
-    + ", ".join(f"{name} = r.{name} + excluded.{name}" for name in _ROLLUP_SUMS) + ")"
-    " UPDATE chain_head SET next_seq = %(next_seq)s, hash = %(hash)s WHERE id = 1"
-)
+
+
+def _inserts(where: str = "") -> str:
+    """The entries, documents and rollups of a write as sibling data-modifying CTEs, each kept
+    to ``where``. The documents' foreign key is checked at the statement's end, when the
+    entries are there; a document travels as a JSON string, so it is stored byte for byte."""
+    return (
+        f"e AS (INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)})"
+        f" SELECT {', '.join(_ENTRY_COLUMNS)} FROM json_populate_recordset(NULL::entries, %(rows)s::json){where}),"
+        " d AS (INSERT INTO entry_docs (seq, doc) SELECT (x->>'seq')::bigint, (x->>'doc')::json"
+        f" FROM json_array_elements(%(rows)s::json) x{where}),"
+        f" r AS (INSERT INTO entry_rollups AS r ({', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)})"
+        f" SELECT {', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)} FROM json_populate_recordset(NULL::entry_rollups, %(sums)s::json){where}"
+        f" ON CONFLICT ({', '.join(_ROLLUP_KEY)}) DO UPDATE SET "
+        + ", ".join(f"{name} = r.{name} + excluded.{name}" for name in _ROLLUP_SUMS) + ")"
+    )
+
+
+_WRITE = "WITH " + _inserts() + " UPDATE chain_head SET next_seq = %(next_seq)s, hash = %(hash)s WHERE id = 1"
 # The same write as one autocommit statement that happens only if the chain head is still
 # where this process left it and none of the keys is stored: ``guard`` moves the head (a
 # concurrent writer's move makes its WHERE fail once that writer commits) and the inserts
@@ -141,17 +148,9 @@ _WRITE_IF_HEAD = (
     "WITH guard AS (UPDATE chain_head SET next_seq = %(next_seq)s, hash = %(hash)s"
     " WHERE id = 1 AND next_seq = %(expected_seq)s AND hash = %(expected_hash)s"
     f" AND NOT EXISTS (SELECT FROM json_array_elements(%(keys)s::json) x, {_KEY_PROBE})"
-    " RETURNING 1),"
-    f" e AS (INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)})"
-    f" SELECT {', '.join(_ENTRY_COLUMNS)} FROM json_populate_recordset(NULL::entries, %(rows)s::json) WHERE EXISTS (SELECT FROM guard)),"
-    " d AS (INSERT INTO entry_docs (seq, doc) SELECT (x->>'seq')::bigint, (x->>'doc')::json"
-    " FROM json_array_elements(%(rows)s::json) x WHERE EXISTS (SELECT FROM guard)),"
-    f" r AS (INSERT INTO entry_rollups AS r ({', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)})"
-    f" SELECT {', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)} FROM json_populate_recordset(NULL::entry_rollups, %(sums)s::json)"
-    " WHERE EXISTS (SELECT FROM guard)"
-    f" ON CONFLICT ({', '.join(_ROLLUP_KEY)}) DO UPDATE SET "
-    + ", ".join(f"{name} = r.{name} + excluded.{name}" for name in _ROLLUP_SUMS) + ")"
-    " SELECT count(*) FROM guard"
+    " RETURNING 1), "
+    + _inserts(" WHERE EXISTS (SELECT FROM guard)")
+    + " SELECT count(*) FROM guard"
 )
 _ROLLUPS_DIFFER = f"""
 WITH kept AS (SELECT {', '.join(_ROLLUP_KEY + _ROLLUP_SUMS)} FROM entry_rollups),
