@@ -28,7 +28,7 @@ def load_slack_settings() -> SlackSettings:
         raise ConfigError(f"{where}: {first['msg']}") from exc
 
 
-def _scheduled_sender(ctx: typer.Context, client, settings: SlackSettings):
+def _scheduled_sender(ctx: typer.Context, client_for, settings: SlackSettings):
     from .digest_delivery import deliver
 
     def send(period: Period) -> None:
@@ -36,7 +36,7 @@ def _scheduled_sender(ctx: typer.Context, client, settings: SlackSettings):
         teams = settings.digest_teams or [t for t in settings.managers if t != ALL_TEAMS] or [None]
         for team in teams:
             digest, _ = weekly_digest(store, period, team)
-            deliver(client, store, settings, digest)
+            deliver(client_for, store, settings, digest)
 
     return send
 
@@ -77,17 +77,10 @@ def socket(ctx: typer.Context) -> None:
 def _start_schedule(ctx: typer.Context, app, settings: SlackSettings) -> None:
     if settings.schedule is None:
         return
-    from slack_sdk import WebClient
-
+    from .oauth import workspace_clients
     from .schedule import DigestScheduler
 
-    client = app.client
-    if client.token is None:
-        # OAuth installs: the digest goes out in the workspace whose bot token is SLACK_BOT_TOKEN.
-        if settings.bot_token is None:
-            raise ConfigError("SLACK_DIGEST_SCHEDULE needs SLACK_BOT_TOKEN (the managers' workspace) when installs use OAuth")
-        client = WebClient(token=settings.bot_token.get_secret_value(), base_url=settings.api_url)
-    DigestScheduler(settings.schedule, _scheduled_sender(ctx, client, settings), lambda: datetime.now(UTC)).start()
+    DigestScheduler(settings.schedule, _scheduled_sender(ctx, workspace_clients(settings), settings), lambda: datetime.now(UTC)).start()
 
 
 def _last_week() -> Period:
@@ -111,15 +104,11 @@ def digest(
     result, _ = weekly_digest(app.store, period, team or app.settings.team)
     delivery = None
     if post:
-        from slack_sdk import WebClient
-
         from .digest_delivery import deliver
+        from .oauth import workspace_clients
 
         settings = load_slack_settings()
-        if settings.bot_token is None:
-            raise ConfigError("SLACK_BOT_TOKEN is not set; it is needed to --post the digest")
-        client = WebClient(token=settings.bot_token.get_secret_value(), base_url=settings.api_url)
-        delivery = deliver(client, app.store, settings, result, channel=channel)
+        delivery = deliver(workspace_clients(settings), app.store, settings, result, channel=channel)
     elif channel:
         raise typer.BadParameter("--channel needs --post", param_hint="--channel")
     if json:

@@ -7,13 +7,14 @@ processes and bot replicas) and posts; every later run finds it claimed and post
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from ledger_core.digest import Digest, trend_report
-from ledger_core.errors import InvalidInput
+from ledger_core.errors import InvalidInput, LedgerError
 from ledger_core.models import utcnow
 from ledger_core.report import TeamReport
 from ledger_core.store import Store
@@ -59,17 +60,34 @@ def _destination(client: WebClient, recipient: str) -> str:
     return dm_channel(client, recipient) if recipient[:1] in ("U", "W") else recipient
 
 
-def deliver(client: WebClient, store: Store, settings: SlackSettings, digest: Digest, *, channel: str | None = None) -> Delivery:
+def split_recipient(recipient: str) -> tuple[str | None, str]:
+    """``T0123:U0456`` → (workspace, id); a plain id has no workspace (SLACK_BOT_TOKEN's)."""
+    workspace, colon, target = recipient.partition(":")
+    return (workspace, target) if colon else (None, recipient)
+
+
+def deliver(
+    client_for: Callable[[str | None], WebClient], store: Store, settings: SlackSettings, digest: Digest, *, channel: str | None = None
+) -> Delivery:
+    """Send ``digest`` to every recipient, each through its workspace's client (``client_for``)."""
     week, team = digest.period.label, digest.team or ALL_TEAMS
     png = None
     sent, skipped, failed = [], [], []
     blocks, text = digest_blocks(digest), digest_text(digest)
     for recipient in recipients(settings, digest.team, channel):
+        workspace, target = split_recipient(recipient)
+        try:
+            client = client_for(workspace)
+        except LedgerError as exc:
+            # Nothing claimed: once the workspace installs the app, the next run delivers.
+            failed.append((recipient, str(exc)))
+            log.error("digest %s for %s not delivered: %s", week, recipient, exc)
+            continue
         if not store.kv_claim(SENT, f"{team}|{week}|{recipient}", {"at": utcnow().isoformat()}):
             skipped.append(recipient)
             continue
         try:
-            destination = _destination(client, recipient)
+            destination = _destination(client, target)
             client.chat_postMessage(channel=destination, blocks=blocks, text=text[:3000])
             png = png if png is not None else chart_png(trend_report(store, digest.period, digest.team))
             if png:

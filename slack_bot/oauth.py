@@ -21,10 +21,12 @@ import time
 from pathlib import Path
 
 import platformdirs
+from slack_sdk import WebClient
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store import FileInstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
+from ledger_core.errors import ConfigError
 from ledger_core.store import Store
 
 from .settings import SlackSettings
@@ -101,3 +103,31 @@ def oauth_settings(settings: SlackSettings, store: Store) -> OAuthSettings:
         state_store=LedgerStateStore(store),
         state_expiration_seconds=STATE_SECONDS,
     )
+
+
+def workspace_clients(settings: SlackSettings):
+    """A Web API client for each digest recipient's workspace. A plain id (``U123``, ``C456``)
+    is reached with SLACK_BOT_TOKEN; ``T789:U123`` (workspace, then id) with the bot token that
+    workspace's OAuth install stored, so one bot serves managers in several workspaces."""
+    installs = FileInstallationStore(base_dir=str(installation_dir(settings)), client_id=settings.client_id) if settings.oauth else None
+    clients: dict[str | None, WebClient] = {}
+
+    def client_for(workspace: str | None) -> WebClient:
+        if workspace in clients:
+            return clients[workspace]
+        if workspace is None:
+            if settings.bot_token is None:
+                raise ConfigError("SLACK_BOT_TOKEN is not set: write recipients as WORKSPACE:ID (e.g. T0123:U0456) to reach them"
+                                  " through their workspace's install")
+            token = settings.bot_token.get_secret_value()
+        else:
+            bot = installs.find_bot(enterprise_id=None, team_id=workspace) if installs is not None else None
+            if bot is None or not bot.bot_token:
+                raise ConfigError(f"workspace {workspace} has not installed the app"
+                                  + ("" if installs is not None else " (installs need SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)"))
+            token = bot.bot_token
+        clients[workspace] = WebClient(token=token, base_url=settings.api_url)
+        return clients[workspace]
+
+    return client_for
+

@@ -74,8 +74,8 @@ class Bot:
                 "event_id": event_id or f"Ev{uuid.uuid4().hex[:10]}", "event_time": int(time.time()), "event": event}
         return self.post(json.dumps(body), "application/json", **kwargs)
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run([OPLEDGER, *args], capture_output=True, text=True, env=self.env, timeout=120)
+    def cli(self, *args: str, check: bool = True, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run([OPLEDGER, *args], capture_output=True, text=True, env=self.env | (env or {}), timeout=120)
         if check:
             assert result.returncode == 0, f"opledger {' '.join(args)} → {result.returncode}\n{result.stdout}\n{result.stderr}"
         return result

@@ -96,6 +96,22 @@ def test_two_workspaces_install_and_each_is_served_with_its_own_token(bot: Bot, 
         assert [c["token"] for c in bot.fake.calls if c["method"] == "chat.postMessage" and c["params"] is posted] == [token]
 
 
+def test_the_digest_reaches_managers_in_each_workspace_with_that_workspaces_token(bot: Bot, installed: dict[str, str]) -> None:
+    managers = "T0ALPHA:U0AMGR,T0BRAVO:U0BMGR,T0NEVER:U0NMGR,U0PLAIN"
+    seen = len(bot.fake.calls)
+    result = bot.cli("digest", "--week", "2026-W10", "--post", "--json", check=False, env={"SLACK_MANAGERS": managers})
+    assert result.returncode == 1, result.stderr  # two recipients could not be reached, and it says so
+    delivery = json.loads(result.stdout)["delivery"]
+    assert delivery["sent"] == ["T0ALPHA:U0AMGR", "T0BRAVO:U0BMGR"]
+    failed = dict(delivery["failed"])
+    assert "T0NEVER has not installed the app" in failed["T0NEVER:U0NMGR"] and "SLACK_BOT_TOKEN is not set" in failed["U0PLAIN"]
+    posts = [c for c in bot.fake.calls[seen:] if c["method"] == "chat.postMessage"]
+    assert {(c["params"]["channel"], c["token"]) for c in posts} == {("DU0AMGR", installed["T0ALPHA"]), ("DU0BMGR", installed["T0BRAVO"])}
+    # Nothing was claimed for the unreachable ones: once T0NEVER installs, the next run delivers there.
+    again = json.loads(bot.cli("digest", "--week", "2026-W10", "--post", "--json", check=False, env={"SLACK_MANAGERS": managers}).stdout)
+    assert again["delivery"]["already_sent"] == ["T0ALPHA:U0AMGR", "T0BRAVO:U0BMGR"] and len(again["delivery"]["failed"]) == 2
+
+
 def test_a_workspace_that_never_installed_is_refused_and_nothing_runs(bot: Bot, installed: dict[str, str]) -> None:
     before = bot.cli("verify", "--json").stdout
     response, path = bot.command("prep MULTI-1", team="T0STRANGER")
