@@ -76,7 +76,10 @@ def sync(ctx: typer.Context, json: Json = False) -> None:
         print_json(result)
     else:
         console.print(f"sent {result.entries} buffered entries ({result.stored} stored, {result.duplicates} already there), "
-                      f"{result.workflows} workflows, {result.regions} regions, {result.incidents} incidents")
+                      f"{result.workflows} workflows, {result.regions} regions, {result.incidents} incidents, "
+                      f"{result.transitions} workflow moves", markup=False)
+        for refusal in result.refused:
+            console.print(f"refused: {refusal}", markup=False)
 
 
 def copy_ledger(source: Store, target: Store, batch: int = 1000) -> dict[str, int]:

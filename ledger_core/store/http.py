@@ -155,6 +155,17 @@ class HttpStore:
     def transition_workflow(
         self, key: str, to: WorkflowState, at: datetime, *, actor: str | None = None, evidence: Evidence | None = None
     ) -> Workflow:
+        try:
+            return self._send_transition(key, to, at, actor=actor, evidence=evidence)
+        except ServiceUnavailable as exc:
+            moved = self.outbox.add_transition(key, to, at, actor=actor, evidence=evidence)
+            if moved is None:
+                raise ServiceUnavailable(f"{exc}; workflow {key!r} was never seen here, so the move cannot be buffered") from exc
+            return moved
+
+    def _send_transition(
+        self, key: str, to: WorkflowState, at: datetime, *, actor: str | None = None, evidence: Evidence | None = None
+    ) -> Workflow:
         body = {"key": key, "to": to.value, "at": at.isoformat(), "actor": actor,
                 "evidence": evidence.model_dump(mode="json") if evidence else None}
         return Workflow.model_validate_json(self._call("POST", "/transitions", json=body).content)
@@ -216,7 +227,7 @@ class HttpStore:
         self._syncing = True
         try:
             return self.outbox.replay(put_workflow=self._send_workflow, put_incident=self._send_incident,
-                                      put_regions=self._send_regions, append=self._send_append)
+                                      put_regions=self._send_regions, append=self._send_append, transition=self._send_transition)
         finally:
             self._syncing = False
 

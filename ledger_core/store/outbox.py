@@ -13,18 +13,22 @@ import hashlib
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import platformdirs
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import StoreLocked
-from ..models import EntryDraft, Incident, Region, Workflow
+from ..errors import InvalidTransition, StoreLocked, UnknownWorkflow
+from ..lifecycle import apply_transition
+from ..models import EntryDraft, Evidence, Incident, Region, Workflow, WorkflowState
 from .base import AppendResult
 from .embedded import EmbeddedStore, write_atomic
 
 REPLACE = "outbox.replace"  # workflows put with create_only=False while offline
+TRANSITIONS = ("outbox.transitions", "pending")  # in the order they were made
+PREDICTED = "outbox.predicted"  # workflow key → its state after the buffered transitions
 BATCH = 1000
 
 
@@ -37,6 +41,8 @@ class SyncResult(BaseModel):
     workflows: int = 0
     regions: int = 0
     incidents: int = 0
+    transitions: int = 0
+    refused: tuple[str, ...] = ()  # buffered transitions the service refused (the workflow had moved on)
 
 
 def outbox_root() -> Path:
@@ -83,11 +89,39 @@ class Outbox:
         with self._locked():
             return self._store().put_incident(incident)
 
+    def add_transition(
+        self, key: str, to: WorkflowState, at: datetime, *, actor: str | None, evidence: Evidence | None
+    ) -> Workflow | None:
+        """Buffer a transition and return the workflow as it will be; None when the workflow is
+        not known here (never seen online, nor buffered), so its state cannot be checked.
+        An invalid move is refused now, as the service would refuse it."""
+        with self._locked():
+            base = self._buffered_workflow(key) or self.recall(key)
+            if base is None:
+                return None
+            moved = apply_transition(base, to, at, actor=actor, evidence=evidence)
+            if moved is not base:
+                store = self._store()
+                pending = store.kv_get(*TRANSITIONS) or []
+                pending.append({"key": key, "to": to.value, "at": at.isoformat(), "actor": actor,
+                                "evidence": evidence.model_dump(mode="json") if evidence else None})
+                store.kv_set(*TRANSITIONS, pending)
+                store.kv_set(PREDICTED, key, moved.model_dump(mode="json"))
+            return moved
+
     def find_workflow(self, key: str) -> Workflow | None:
         if not self.pending():
             return None
         with self._locked():
-            return self._store().find_workflow(key) if self.pending() else None
+            return self._buffered_workflow(key)
+
+    def _buffered_workflow(self, key: str) -> Workflow | None:
+        """The workflow as the outbox will leave it: after its buffered moves, else as put offline."""
+        if not self.pending():
+            return None
+        store = self._store()
+        predicted = store.kv_get(PREDICTED, key)
+        return Workflow.model_validate(predicted) if predicted else store.find_workflow(key)
 
     # ------------------------------------------------------------------ known workflows
     # Workflows seen online, so an offline `record` on an existing workflow can still be
@@ -115,7 +149,10 @@ class Outbox:
         if not self.pending():
             return 0
         with self._locked():
-            return len(self._store().entries()) if self.pending() else 0
+            if not self.pending():
+                return 0
+            store = self._store()
+            return len(store.entries()) + len(store.kv_get(*TRANSITIONS) or [])
 
     # ------------------------------------------------------------------ replay
     def replay(
@@ -125,6 +162,7 @@ class Outbox:
         put_incident: Callable[[Incident], Incident],
         put_regions: Callable[[Sequence[Region]], None],
         append: Callable[[Sequence[EntryDraft]], AppendResult],
+        transition: Callable[..., Workflow],
     ) -> SyncResult:
         """Send everything, oldest kind of fact first (workflows before what refers to them),
         then remove the outbox. Any failure leaves it in place for the next attempt."""
@@ -153,7 +191,18 @@ class Outbox:
                 result = append(drafts)
                 stored += len(result.stored)
                 duplicates += len(result.duplicates)
+            # Transitions last, in the order they were made; one the service refuses (the
+            # workflow moved on meanwhile) is reported, not retried forever.
+            pending = store.kv_get(*TRANSITIONS) or []
+            refused = []
+            for n, move in enumerate(pending):
+                try:
+                    transition(move["key"], WorkflowState(move["to"]), datetime.fromisoformat(move["at"]), actor=move["actor"],
+                               evidence=Evidence.model_validate(move["evidence"]) if move["evidence"] else None)
+                except (InvalidTransition, UnknownWorkflow) as exc:
+                    refused.append(f"{move['key']} → {move['to']}: {exc}")
+                store.kv_set(*TRANSITIONS, pending[n + 1 :])  # sent: an interrupted sync does not send it again
             store.close()
             shutil.rmtree(self.root)
         return SyncResult(entries=len(entries), stored=stored, duplicates=duplicates, workflows=len(workflows),
-                          regions=len(regions), incidents=len(incidents))
+                          regions=len(regions), incidents=len(incidents), transitions=len(pending), refused=tuple(refused))

@@ -113,3 +113,29 @@ def test_migrate_moves_an_embedded_ledger_once(opledger, ledger_env, service, te
     assert remote["workflow"]["state"] == "merged" and remote["lines"] == local["lines"]
     entries, report = db_entries(team_db)
     assert len(entries) == 2 and report.ok
+
+
+def test_workflow_moves_made_offline_are_sent_in_order_and_a_stale_one_is_reported(service, team_cli, team_db, opledger,
+                                                                                   ledger_env, tmp_path) -> None:
+    team_cli("workflow", "start", "MOVE-1", "--team", "core")
+    team_cli("workflow", "start", "MOVE-2", "--team", "core")
+    service.stop()
+    assert "is in_review" in team_cli("workflow", "review", "MOVE-1").stdout
+    assert "is merged" in team_cli("workflow", "merge", "MOVE-1").stdout
+    assert "is merged" in team_cli("workflow", "merge", "MOVE-2").stdout
+    # A move the buffered state already rules out is refused at once, as the service would.
+    back = team_cli("workflow", "review", "MOVE-1", check=False)
+    assert back.returncode == 2 and "cannot go back" in back.stderr
+    unknown = team_cli("workflow", "merge", "NEVER-SEEN", check=False)
+    assert unknown.returncode == 3 and "never seen here" in unknown.stderr
+    service.start()
+    # Meanwhile someone else (online) abandoned MOVE-2: its buffered merge no longer applies.
+    other = ledger_env | {"OPLEDGER_STORE": service.url, "OPLEDGER_TOKEN": ADMIN_TOKEN, "OPLEDGER_OUTBOX_DIR": str(tmp_path / "other")}
+    opledger("workflow", "abandon", "MOVE-2", env=other)
+    synced = json.loads(team_cli("sync", "--json").stdout)
+    assert synced["transitions"] == 3 and len(synced["refused"]) == 1 and synced["refused"][0].startswith("MOVE-2 → merged")
+    with PostgresStore(team_db) as store:
+        moved = store.get_workflow("MOVE-1")
+        assert [t.state.value for t in moved.transitions] == ["open", "in_review", "merged"] and moved.state.value == "merged"
+        assert store.get_workflow("MOVE-2").state.value == "abandoned"
+    assert json.loads(team_cli("sync", "--json").stdout)["transitions"] == 0
