@@ -112,13 +112,11 @@ GROUP_ENTRIES = 5000  # at most this many entries per group commit, to bound the
 _KEY_PROBE = "LATERAL (SELECT e.id FROM entries e WHERE e.source = x->>0 AND e.source_ref = x->>1 LIMIT 1) hit"
 # Values travel as one JSON document per statement, turned into rows by the server: binding
 # dozens of array parameters cost more client CPU per group commit than all its hashing.
-# The head row is locked and the batch's idempotency keys looked up in one statement (one row
-# per key already stored, or one row of NULLs); then one statement writes everything.
-_LOCK_AND_LOOKUP = (
-    "SELECT h.next_seq, h.hash, k.source, k.source_ref, k.id FROM chain_head h LEFT JOIN LATERAL ("
-    f" SELECT x->>0 AS source, x->>1 AS source_ref, hit.id FROM json_array_elements(%s::json) x, {_KEY_PROBE}) k ON true"
-    " WHERE h.id = 1 FOR UPDATE OF h"
-)
+# The keys are looked up in a statement of their own, after the head is locked: a statement
+# sees what was committed when it began, and one that waited for the lock began before the
+# writer it waited for committed its keys.
+_LOCK_HEAD = "SELECT next_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE"
+_LOOKUP_KEYS = f"SELECT x->>0, x->>1, hit.id FROM json_array_elements(%s::json) x, {_KEY_PROBE}"
 _ROLLUP_KEY = ("day", "workflow", "line", "kind", "session", "unpriced", "reversal")
 _ROLLUP_SUMS = ("cost_usd", "minutes", "count", "occurrences", "weight", "tok_input", "tok_output", "tok_cw5m", "tok_cw1h", "tok_read")
 
@@ -385,7 +383,7 @@ class PostgresStore:
         First, optimistically, one statement: when this process wrote the chain head last,
         the entries are chained onto it and written only if the head is still there and none
         of their keys is stored yet. Otherwise two round trips of pipelined statements:
-        (1) begin, lock the chain head, look up the idempotency keys; (2) write, commit. The
+        (1) begin, lock the chain head, then look up the idempotency keys; (2) write, commit. The
         head row serialises writers across every service replica either way.
         """
         keyed = list({(d.source, d.source_ref) for drafts in batches for d in drafts if d.source_ref})
@@ -403,13 +401,14 @@ class PostgresStore:
                         self._head = (chain.next_seq, chain.prev_hash)
                         return chain.results()
             try:
-                with conn.pipeline() as pipeline, conn.cursor() as lock, conn.cursor() as cur:
+                with conn.pipeline() as pipeline, conn.cursor() as lock, conn.cursor() as lookup, conn.cursor() as cur:
                     cur.execute("BEGIN")
-                    lock.execute(_LOCK_AND_LOOKUP, (orjson.dumps(keyed).decode(),))
+                    lock.execute(_LOCK_HEAD)
+                    lookup.execute(_LOOKUP_KEYS, (orjson.dumps(keyed).decode(),))
                     pipeline.sync()
-                    found = lock.fetchall()
-                    known: dict[tuple[str, str], str] = {(s, r): i for _, _, s, r, i in found if i is not None}
-                    chain = _Chain(prepared, found[0][0], found[0][1], known)
+                    next_seq, prev_hash = lock.fetchone()
+                    known: dict[tuple[str, str], str] = {(s, r): i for s, r, i in lookup.fetchall()}
+                    chain = _Chain(prepared, next_seq, prev_hash, known)
                     if chain.rows:
                         cur.execute(_WRITE, chain.params())
                     cur.execute("COMMIT")

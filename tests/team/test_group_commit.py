@@ -115,3 +115,43 @@ def test_replicas_appending_in_turn_keep_one_chain_and_each_key_once(team_db: st
     finally:
         first.close()
         second.close()
+
+
+def test_a_key_committed_while_waiting_for_the_chain_lock_is_seen_as_stored(team_db: str) -> None:
+    # A writer that waited for the head lock must look its keys up after getting it: a lookup
+    # that began before the other writer committed would miss the key and fail on insert.
+    import threading
+
+    from conftest import reset_database
+
+    reset_database(team_db)
+    store = PostgresStore(team_db)
+    try:
+        with psycopg.connect(team_db) as other:
+            seq, head = other.execute("SELECT next_seq, hash FROM chain_head WHERE id = 1 FOR UPDATE").fetchone()
+            outcome: dict[str, object] = {}
+
+            def append() -> None:
+                try:
+                    outcome["result"] = store.append([EntryDraft(ts=T0, workflow="LK-1", line=Line.REVIEW, source="lk", source_ref="k1")])
+                except Exception as exc:  # noqa: BLE001 - the test reports it
+                    outcome["error"] = exc
+
+            waiting = threading.Thread(target=append)
+            waiting.start()
+            waiting.join(0.5)
+            assert waiting.is_alive()  # blocked on the head lock
+            other.execute(
+                "INSERT INTO entries (seq, id, ts, workflow, line, kind, cost_usd, minutes, count, tok_input, tok_output, tok_cw5m,"
+                " tok_cw1h, tok_read, unpriced, reversal, source, source_ref, hash)"
+                " VALUES (%s, 'other-writer', now(), 'LK-1', 'review', 'manual', 0, 0, 0, 0, 0, 0, 0, 0, false, false, 'lk', 'k1', 'h1')",
+                (seq,),
+            )
+            other.execute("UPDATE chain_head SET next_seq = next_seq + 1, hash = 'h1' WHERE id = 1")
+            other.commit()
+        waiting.join(10)
+        assert "error" not in outcome, outcome.get("error")
+        assert outcome["result"].duplicates == ("other-writer",) and outcome["result"].stored == ()
+    finally:
+        store.close()
+        reset_database(team_db)
