@@ -88,6 +88,10 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def installation_store(settings: SlackSettings) -> FileInstallationStore:
+    return FileInstallationStore(base_dir=str(private_dir(installation_dir(settings))), client_id=settings.client_id)
+
+
 def oauth_settings(settings: SlackSettings, store: Store) -> OAuthSettings:
     assert settings.client_id and settings.client_secret
     return OAuthSettings(
@@ -99,7 +103,7 @@ def oauth_settings(settings: SlackSettings, store: Store) -> OAuthSettings:
         # /slack/install sends the browser straight to Slack's consent page (an "Add to Slack" link).
         install_page_rendering_enabled=False,
         authorization_url=authorization_url(settings.api_url),
-        installation_store=FileInstallationStore(base_dir=str(private_dir(installation_dir(settings))), client_id=settings.client_id),
+        installation_store=installation_store(settings),
         state_store=LedgerStateStore(store),
         state_expiration_seconds=STATE_SECONDS,
     )
@@ -109,7 +113,7 @@ def workspace_clients(settings: SlackSettings):
     """A Web API client for each digest recipient's workspace. A plain id (``U123``, ``C456``)
     is reached with SLACK_BOT_TOKEN; ``T789:U123`` (workspace, then id) with the bot token that
     workspace's OAuth install stored, so one bot serves managers in several workspaces."""
-    installs = FileInstallationStore(base_dir=str(installation_dir(settings)), client_id=settings.client_id) if settings.oauth else None
+    installs = installation_store(settings) if settings.oauth else None
     clients: dict[str | None, WebClient] = {}
 
     def client_for(workspace: str | None) -> WebClient:

@@ -156,6 +156,12 @@ class _Parser:
         self.skips.count += later.skips.count
         self.lines += later.lines
 
+    def read(self, reading: IncrementalRead) -> None:
+        """Every new line of the changed files ``reading`` yields."""
+        for changed in reading:
+            for raw in changed.lines:
+                self.feed(changed.index, changed.path, raw.number, raw.data, raw.complete)
+
     def feed(self, file_index: int, path: Path, number: int, data: bytes, complete: bool) -> None:
         self.lines += 1
         stripped = data.strip()
@@ -315,9 +321,7 @@ def import_paths(
     else:
         parser = _Parser()
         reading = IncrementalRead(book, files, parser.skips, label="Claude Code transcripts", progress=progress)
-        for changed in reading:
-            for raw in changed.lines:
-                parser.feed(changed.index, changed.path, raw.number, raw.data, raw.complete)
+        parser.read(reading)
         unchanged, reread = reading.unchanged, reading.reread
     result = _write(store, settings, parser, workflow=workflow, env=env)
     book.save()
@@ -344,9 +348,7 @@ def _parse_slice(files: list[Path], cursors: dict[str, Cursor | None], first_ind
     parser = _Parser()
     book = LocalBook(cursors)
     reading = IncrementalRead(book, files, parser.skips, label="", first_index=first_index)
-    for changed in reading:
-        for raw in changed.lines:
-            parser.feed(changed.index, changed.path, raw.number, raw.data, raw.complete)
+    parser.read(reading)
     return parser, book.moved, reading.unchanged, reading.reread
 
 

@@ -46,17 +46,22 @@ def store_of(request: Request) -> Store:
     return request.app.state.store
 
 
+def _cached_team(request: Request, key: str) -> tuple[float, str | None] | None:
+    """(when, team) of ``key`` if looked up within TEAM_TTL."""
+    hit = request.app.state.__dict__.setdefault("_teams", {}).get(key)
+    return hit if hit is not None and time.monotonic() - hit[0] < TEAM_TTL else None
+
+
 def _team_of(request: Request, key: str) -> str | None:
-    cache_ = request.app.state.__dict__.setdefault("_teams", {})
-    hit = cache_.get(key)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < TEAM_TTL:
+    hit = _cached_team(request, key)
+    if hit is not None:
         return hit[1]
     found = store_of(request).find_workflow(key)
     team = found.team if found else None
+    cache_ = request.app.state.__dict__["_teams"]
     if len(cache_) > 50_000:
         cache_.clear()
-    cache_[key] = (now, team)
+    cache_[key] = (time.monotonic(), team)
     return team
 
 
@@ -107,9 +112,7 @@ def _teams_known(request: Request, who: Principal, keys: set[str]) -> bool:
     """Whether authorising ``who`` for ``keys`` needs no store lookup (so it can run on the loop)."""
     if who.role == Role.ADMIN or who.team is None:
         return True
-    cache_ = request.app.state.__dict__.get("_teams", {})
-    now = time.monotonic()
-    return all(key in cache_ and now - cache_[key][0] < TEAM_TTL for key in keys)
+    return all(_cached_team(request, key) is not None for key in keys)
 
 
 @append_router.post(
