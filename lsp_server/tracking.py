@@ -169,12 +169,7 @@ class DocumentState:
         old_count = (el - sl + 1) if sl < len(lines) else 0
         old = lines[sl : sl + old_count]
         # Trim lines the change left identical, so the changed block is minimal.
-        head = 0
-        while head < len(old) and head < len(new) and old[head] == new[head]:
-            head += 1
-        tail = 0
-        while tail < len(old) - head and tail < len(new) - head and old[-1 - tail] == new[-1 - tail]:
-            tail += 1
+        head, tail = _common_ends(old, new)
         lines[sl : sl + old_count] = new
         self.hashes[sl : sl + old_count] = [hash_of(line) for line in new]
         return self._shift(sl + head, len(old) - head - tail, len(new) - head - tail)
@@ -182,12 +177,7 @@ class DocumentState:
     def _replace_all(self, text: str) -> bool:
         old = self.lines
         new = split_keepends(text)
-        head = 0
-        while head < len(old) and head < len(new) and old[head] == new[head]:
-            head += 1
-        tail = 0
-        while tail < len(old) - head and tail < len(new) - head and old[-1 - tail] == new[-1 - tail]:
-            tail += 1
+        head, tail = _common_ends(old, new)
         self.lines = new
         self.hashes = [hash_of(line) for line in new]
         moved = self._shift(head, len(old) - head - tail, len(new) - head - tail)
@@ -257,3 +247,15 @@ class DocumentState:
             text = strip_end(self.lines[line])
             return index_to_utf16(text, len(text))
         return 0
+
+
+def _common_ends(old: list[str], new: list[str]) -> tuple[int, int]:
+    """How many lines at the start, and then at the end, ``old`` and ``new`` share."""
+    head = 0
+    while head < len(old) and head < len(new) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < len(old) - head and tail < len(new) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return head, tail
+
